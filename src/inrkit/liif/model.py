@@ -1,0 +1,243 @@
+"""The Local Implicit Image Function (LIIF, Sec. 3).
+
+``LIIF`` keeps the official module layout (``encoder``, ``imnet``) and the official call
+``model(inp, coord, cell)``, plus the stateful ``gen_feat`` / ``query_rgb`` pair. Our own code
+uses the stateless ``encode(inp)`` and ``query(feat, coord, cell)``.
+
+Two formulations of the query give the same numbers:
+
+* :meth:`LIIF.query_reference` is the paper's (and the official code's) formulation: unfold
+  the 3x3 neighbourhood of every latent pixel (Sec. 3.3 feature unfolding), and for each of the
+  four nearest latent codes (Sec. 3.2 local ensemble) concatenate code, relative coordinate and
+  cell (Sec. 3.4 cell decoding) and run the whole MLP.
+* :meth:`LIIF.query` is the fast path. The first MLP layer is linear in its input, and on an
+  unfolded 3x3 feature it *is* a 3x3 convolution of the feature map; so its feature part is
+  computed once per latent pixel (``prepare``) instead of once per query and shift, and the
+  queries only add the coordinate and cell terms. The four shifts then go through the rest of
+  the MLP as one batch. The latent pixel each query reads is chosen by the very same
+  ``grid_sample`` call as in the reference, so ties at pixel borders break identically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from inrkit.nn.coords import make_coord
+from inrkit.nn.mlp import MLP
+
+# Official constants: the ensemble shift is nudged off pixel borders, queries are kept inside
+# the image, and a tiny area keeps the normalisation finite.
+_EPS_SHIFT = 1e-6
+_CLAMP = 1 - 1e-6
+_AREA_EPS = 1e-9
+
+
+@dataclass
+class PreparedLatent:
+    """Per-image tables for the fast query (see :meth:`LIIF.prepare`).
+
+    Attributes:
+        hidden: (B, h*w, D1) first-layer pre-activations of every latent pixel's code.
+        index_map: (B, 1, h, w) float tensor holding each pixel's flat index ``b*h*w + i*w + j``.
+        rows: (h,) latent row centres; cols: (w,) latent column centres.
+    """
+
+    hidden: torch.Tensor
+    index_map: torch.Tensor
+    rows: torch.Tensor
+    cols: torch.Tensor
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.index_map.shape[-2], self.index_map.shape[-1]
+
+
+def _nearest(grid: torch.Tensor, coord: torch.Tensor) -> torch.Tensor:
+    """Nearest-neighbour read of ``grid`` (B, C, h, w) at ``coord`` (B, Q, 2) -> (B, Q, C)."""
+    out = F.grid_sample(grid, coord.flip(-1).unsqueeze(1), mode="nearest", align_corners=False)
+    return out[:, :, 0, :].permute(0, 2, 1)
+
+
+class LIIF(nn.Module):
+    """Encoder + MLP decoder queried at continuous coordinates.
+
+    Args:
+        encoder: Module mapping (B, 3, H, W) to (B, C, H, W); must expose ``out_dim`` = C.
+        imnet_hidden: Hidden widths of the decoder MLP; ``None`` means no decoder (the query
+            returns the nearest latent code, as in the official code).
+        local_ensemble: Blend the four nearest codes by area (Sec. 3.2).
+        feat_unfold: Concatenate each code's 3x3 neighbourhood (Sec. 3.3).
+        cell_decode: Feed the query's cell size to the decoder (Sec. 3.4).
+        out_dim: Decoder outputs (3 for RGB).
+    """
+
+    def __init__(
+        self,
+        encoder: nn.Module,
+        imnet_hidden: list[int] | None = (256, 256, 256, 256),  # type: ignore[assignment]
+        local_ensemble: bool = True,
+        feat_unfold: bool = True,
+        cell_decode: bool = True,
+        out_dim: int = 3,
+    ) -> None:
+        super().__init__()
+        self.local_ensemble = local_ensemble
+        self.feat_unfold = feat_unfold
+        self.cell_decode = cell_decode
+        self.encoder = encoder
+        self.imnet: MLP | None = None
+        if imnet_hidden is not None:
+            in_dim = encoder.out_dim * (9 if feat_unfold else 1) + 2 + (2 if cell_decode else 0)
+            self.imnet = MLP(in_dim, out_dim, list(imnet_hidden))
+        self.feat: torch.Tensor | None = None  # only for the official stateful API
+
+    # ----- stateless API -------------------------------------------------------------------
+    def encode(self, inp: torch.Tensor) -> torch.Tensor:
+        """(B, 3, H, W) normalised image -> (B, C, H, W) latent grid."""
+        return self.encoder(inp)
+
+    def _shifts(self) -> tuple[list[tuple[int, int]], float]:
+        if self.local_ensemble:
+            return [(-1, -1), (-1, 1), (1, -1), (1, 1)], _EPS_SHIFT
+        return [(0, 0)], 0.0
+
+    def _shifted(self, coord: torch.Tensor, shape: tuple[int, int], v: tuple[int, int],
+                 eps: float) -> torch.Tensor:  # fmt: skip
+        """Query coords moved by v half-latent-pixels, clamped inside the image (official)."""
+        c = coord.clone()
+        c[:, :, 0] += v[0] / shape[0] + eps  # v * rx with rx = 2 / h / 2
+        c[:, :, 1] += v[1] / shape[1] + eps
+        return c.clamp_(-_CLAMP, _CLAMP)
+
+    @staticmethod
+    def _blend(preds: list[torch.Tensor], areas: list[torch.Tensor]) -> torch.Tensor:
+        """Area-weighted sum: each prediction is weighted by the area of the *opposite* code."""
+        total = torch.stack(areas).sum(dim=0)
+        if len(areas) == 4:
+            areas = [areas[3], areas[2], areas[1], areas[0]]
+        out = 0
+        for pred, area in zip(preds, areas, strict=True):
+            out = out + pred * (area / total).unsqueeze(-1)
+        return out  # type: ignore[return-value]
+
+    def query_reference(
+        self, feat: torch.Tensor, coord: torch.Tensor, cell: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """The official formulation of the query.
+
+        Args:
+            feat: (B, C, h, w) latent grid from :meth:`encode`.
+            coord: (B, Q, 2) query coordinates in [-1, 1], row first.
+            cell: (B, Q, 2) cell sizes (2/H_out, 2/W_out); needed when ``cell_decode``.
+
+        Returns:
+            (B, Q, out_dim) normalised RGB.
+        """
+        if self.imnet is None:
+            return _nearest(feat, coord)
+        h, w = feat.shape[-2:]
+        if self.feat_unfold:
+            feat = F.unfold(feat, 3, padding=1).view(feat.shape[0], feat.shape[1] * 9, h, w)
+        feat_coord = make_coord((h, w), flatten=False).to(feat)
+        feat_coord = feat_coord.permute(2, 0, 1).unsqueeze(0).expand(feat.shape[0], 2, h, w)
+        shifts, eps = self._shifts()
+        bs, q = coord.shape[:2]
+        preds, areas = [], []
+        for v in shifts:
+            c = self._shifted(coord, (h, w), v, eps)
+            q_feat = _nearest(feat, c)
+            rel = coord - _nearest(feat_coord, c)
+            rel[:, :, 0] *= h
+            rel[:, :, 1] *= w
+            parts = [q_feat, rel]
+            if self.cell_decode:
+                rel_cell = cell.clone()
+                rel_cell[:, :, 0] *= h
+                rel_cell[:, :, 1] *= w
+                parts.append(rel_cell)
+            inp = torch.cat(parts, dim=-1)
+            preds.append(self.imnet(inp.view(bs * q, -1)).view(bs, q, -1))
+            areas.append(torch.abs(rel[:, :, 0] * rel[:, :, 1]) + _AREA_EPS)
+        return self._blend(preds, areas)
+
+    # ----- fast path -----------------------------------------------------------------------
+    def prepare(self, feat: torch.Tensor) -> PreparedLatent:
+        """Precompute the feature part of the first MLP layer for every latent pixel.
+
+        Args:
+            feat: (B, C, h, w) latent grid.
+        """
+        assert self.imnet is not None
+        first: nn.Linear = self.imnet.layers[0]  # type: ignore[assignment]
+        b, c, h, w = feat.shape
+        k = 3 if self.feat_unfold else 1
+        # Unfold orders the input as channel-major (c * 9 + ky * 3 + kx): exactly a conv kernel.
+        kernel = first.weight[:, : c * k * k].reshape(-1, c, k, k)
+        hidden = F.conv2d(feat, kernel, first.bias, padding=k // 2)  # (B, D1, h, w)
+        hidden = hidden.flatten(2).transpose(1, 2).reshape(b * h * w, -1)
+        index_map = torch.arange(b * h * w, dtype=torch.float32, device=feat.device)
+        rows = make_coord((h,), flatten=False)[:, 0].to(feat)
+        cols = make_coord((w,), flatten=False)[:, 0].to(feat)
+        return PreparedLatent(hidden, index_map.view(b, 1, h, w), rows, cols)
+
+    def query_prepared(
+        self, prep: PreparedLatent, coord: torch.Tensor, cell: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Fast query against :meth:`prepare`'s tables; same contract as :meth:`query_reference`."""
+        assert self.imnet is not None
+        first: nn.Linear = self.imnet.layers[0]  # type: ignore[assignment]
+        rest = self.imnet.layers[1:]
+        h, w = prep.shape
+        n_feat = first.in_features - 2 - (2 if self.cell_decode else 0)
+        w_coord = first.weight[:, n_feat : n_feat + 2]  # (D1, 2)
+        shifts, eps = self._shifts()
+        bs, q = coord.shape[:2]
+        pre, areas = [], []
+        for v in shifts:
+            c = self._shifted(coord, (h, w), v, eps)
+            # The official code picks codes with grid_sample(nearest); reading an index map
+            # through the same call keeps its tie-breaking bit for bit.
+            idx = _nearest(prep.index_map, c).reshape(-1).long()  # (B*Q,)
+            local = idx % (h * w)
+            rel = coord.reshape(-1, 2) - torch.stack(
+                (prep.rows[local // w], prep.cols[local % w]), dim=-1
+            )
+            rel[:, 0] *= h
+            rel[:, 1] *= w
+            pre.append(prep.hidden.index_select(0, idx).addmm_(rel, w_coord.t()))
+            areas.append(torch.abs(rel[:, 0] * rel[:, 1]).view(bs, q) + _AREA_EPS)
+        x = torch.cat(pre, dim=0)  # (S*B*Q, D1): all shifts in one batch
+        if self.cell_decode:
+            rel_cell = cell.reshape(-1, 2) * cell.new_tensor([h, w])
+            cell_term = rel_cell @ first.weight[:, n_feat + 2 :].t()
+            x = (x.view(len(shifts), bs * q, -1) + cell_term).view(len(shifts) * bs * q, -1)
+        out = rest(x).view(len(shifts), bs, q, -1)
+        return self._blend(list(out.unbind(0)), areas)
+
+    def query(
+        self, feat: torch.Tensor, coord: torch.Tensor, cell: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Decode RGB at ``coord`` (B, Q, 2) from ``feat`` (B, C, h, w) -> (B, Q, 3)."""
+        if self.imnet is None:
+            return _nearest(feat, coord)
+        return self.query_prepared(self.prepare(feat), coord, cell)
+
+    def forward(self, inp: torch.Tensor, coord: torch.Tensor, cell: torch.Tensor) -> torch.Tensor:
+        """Official call: normalised image (B, 3, H, W), coords and cells (B, Q, 2) -> (B, Q, 3)."""
+        return self.query(self.encode(inp), coord, cell)
+
+    # ----- official stateful API -----------------------------------------------------------
+    def gen_feat(self, inp: torch.Tensor) -> torch.Tensor:
+        """Encode and remember the latent grid (official API)."""
+        self.feat = self.encode(inp)
+        return self.feat
+
+    def query_rgb(self, coord: torch.Tensor, cell: torch.Tensor | None = None) -> torch.Tensor:
+        """Query the remembered latent grid (official API)."""
+        if self.feat is None:
+            raise RuntimeError("call gen_feat(inp) before query_rgb(coord, cell)")
+        return self.query(self.feat, coord, cell)
