@@ -1,0 +1,17 @@
+"""LIIF: Local Implicit Image Function (Chen, Liu and Wang, CVPR 2021).
+
+Public entry points:
+
+* :func:`load` / :func:`save` — checkpoints in the official format, read safely.
+* :func:`upscale` — any image to any scale or size, tiled and chunked in bounded memory.
+* :func:`make_model` — build a model from an official spec ``{'name', 'args'}``.
+* :class:`LIIF`, :class:`MetaSR` — the modules themselves.
+"""
+
+from inrkit.liif.checkpoint import OFFICIAL_MODELS, load, save
+from inrkit.liif.inference import output_size, upscale
+from inrkit.liif.metasr import MetaSR
+from inrkit.liif.model import LIIF
+from inrkit.liif.spec import make_model
+
+__all__ = ["LIIF", "OFFICIAL_MODELS", "MetaSR", "load", "make_model", "output_size", "save", "upscale"]

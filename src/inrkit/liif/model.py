@@ -189,33 +189,39 @@ class LIIF(nn.Module):
     ) -> torch.Tensor:
         """Fast query against :meth:`prepare`'s tables; same contract as :meth:`query_reference`."""
         assert self.imnet is not None
-        first: nn.Linear = self.imnet.layers[0]  # type: ignore[assignment]
-        rest = self.imnet.layers[1:]
+        linears: list[nn.Linear] = [m for m in self.imnet.layers if isinstance(m, nn.Linear)]
+        first = linears[0]
         h, w = prep.shape
         n_feat = first.in_features - 2 - (2 if self.cell_decode else 0)
-        w_coord = first.weight[:, n_feat : n_feat + 2]  # (D1, 2)
+        w_tail = first.weight[:, n_feat:].t()  # (2 or 4, D1): coordinate and cell columns
         shifts, eps = self._shifts()
         bs, q = coord.shape[:2]
-        pre, areas = [], []
-        for v in shifts:
+        flat = coord.reshape(-1, 2)
+        rel_cell = cell.reshape(-1, 2) * cell.new_tensor([h, w]) if self.cell_decode else None
+        # Inference writes layer 1 straight into one buffer; autograd cannot follow out=.
+        grad = torch.is_grad_enabled()
+        x = prep.hidden.new_empty(len(shifts), bs * q, first.out_features) if not grad else None
+        layer1, areas = [], []
+        for s, v in enumerate(shifts):
             c = self._shifted(coord, (h, w), v, eps)
             # The official code picks codes with grid_sample(nearest); reading an index map
             # through the same call keeps its tie-breaking bit for bit.
             idx = _nearest(prep.index_map, c).reshape(-1).long()  # (B*Q,)
             local = idx % (h * w)
-            rel = coord.reshape(-1, 2) - torch.stack(
-                (prep.rows[local // w], prep.cols[local % w]), dim=-1
-            )
-            rel[:, 0] *= h
-            rel[:, 1] *= w
-            pre.append(prep.hidden.index_select(0, idx).addmm_(rel, w_coord.t()))
+            rel = flat - torch.stack((prep.rows[local // w], prep.cols[local % w]), dim=-1)
+            rel *= rel.new_tensor([h, w])
             areas.append(torch.abs(rel[:, 0] * rel[:, 1]).view(bs, q) + _AREA_EPS)
-        x = torch.cat(pre, dim=0)  # (S*B*Q, D1): all shifts in one batch
-        if self.cell_decode:
-            rel_cell = cell.reshape(-1, 2) * cell.new_tensor([h, w])
-            cell_term = rel_cell @ first.weight[:, n_feat + 2 :].t()
-            x = (x.view(len(shifts), bs * q, -1) + cell_term).view(len(shifts) * bs * q, -1)
-        out = rest(x).view(len(shifts), bs, q, -1)
+            tail = rel if rel_cell is None else torch.cat((rel, rel_cell), dim=-1)
+            # Layer 1 = precomputed code term + coordinate/cell term, written in place.
+            if x is None:
+                layer1.append(prep.hidden.index_select(0, idx).addmm_(tail, w_tail))
+            else:
+                torch.index_select(prep.hidden, 0, idx, out=x[s]).addmm_(tail, w_tail)
+        # All shifts go through the remaining layers as one batch.
+        x = (torch.stack(layer1) if x is None else x).view(len(shifts) * bs * q, -1)
+        for layer in linears[1:]:
+            x = torch.addmm(layer.bias, x.relu_(), layer.weight.t())
+        out = x.view(len(shifts), bs, q, -1)
         return self._blend(list(out.unbind(0)), areas)
 
     def query(

@@ -79,7 +79,17 @@ def _imnet_hidden(spec: Any) -> list[int] | None:
 
 
 def make_model(spec: dict[str, Any]) -> nn.Module:
-    """Build ``liif``, ``metasr`` or a bare encoder from an official model spec."""
+    """Build ``liif``, ``metasr`` or a bare encoder from an official model spec.
+
+    The returned module carries the cleaned spec as ``model.spec`` so that it can be saved in
+    the official checkpoint format and rebuilt from the file alone.
+    """
+    model = _build(spec)
+    model.spec = clean_spec(spec)
+    return model
+
+
+def _build(spec: dict[str, Any]) -> nn.Module:
     name = _name(spec, "model")
     args = spec.get("args") or {}
     if not isinstance(args, dict):
