@@ -38,28 +38,42 @@ _AREA_EPS = 1e-9
 
 @dataclass
 class PreparedLatent:
-    """Per-image tables for the fast query (see :meth:`LIIF.prepare`).
+    """First-layer tables of a window of the latent grid (see :meth:`LIIF.prepare`).
 
     Attributes:
-        hidden: (B, h*w, D1) first-layer pre-activations of every latent pixel's code.
-        index_map: (B, 1, h, w) float tensor holding each pixel's flat index ``b*h*w + i*w + j``.
-        rows: (h,) latent row centres; cols: (w,) latent column centres.
+        hidden: (B * nh * nw, D1) first-layer pre-activations of the codes in the window.
+        grid_hw: (h, w) size of the whole latent grid the coordinates refer to.
+        origin: (row, col) of the window's top-left latent pixel in the whole grid.
+        window_hw: (nh, nw) size of the window.
     """
 
     hidden: torch.Tensor
-    index_map: torch.Tensor
-    rows: torch.Tensor
-    cols: torch.Tensor
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return self.index_map.shape[-2], self.index_map.shape[-1]
+    grid_hw: tuple[int, int]
+    origin: tuple[int, int]
+    window_hw: tuple[int, int]
 
 
 def _nearest(grid: torch.Tensor, coord: torch.Tensor) -> torch.Tensor:
     """Nearest-neighbour read of ``grid`` (B, C, h, w) at ``coord`` (B, Q, 2) -> (B, Q, C)."""
     out = F.grid_sample(grid, coord.flip(-1).unsqueeze(1), mode="nearest", align_corners=False)
     return out[:, :, 0, :].permute(0, 2, 1)
+
+
+def nearest_index(coord: torch.Tensor, size: int) -> torch.Tensor:
+    """Index of the latent pixel ``grid_sample(mode='nearest')`` reads along one axis.
+
+    Args:
+        coord: (...) coordinates in [-1, 1] along an axis with ``size`` pixels.
+
+    Returns:
+        (...) int64 indices. The row a query reads depends on its row coordinate only, so a
+        (size x 1) index map read through the very same ``grid_sample`` call reproduces the
+        official choice bit for bit, ties at pixel borders included.
+    """
+    index_map = torch.arange(size, dtype=coord.dtype, device=coord.device).view(1, 1, size, 1)
+    grid = torch.stack((torch.zeros_like(coord), coord), dim=-1).reshape(1, 1, -1, 2)
+    out = F.grid_sample(index_map, grid, mode="nearest", align_corners=False)
+    return out.reshape(coord.shape).long()
 
 
 class LIIF(nn.Module):
@@ -165,54 +179,71 @@ class LIIF(nn.Module):
         return self._blend(preds, areas)
 
     # ----- fast path -----------------------------------------------------------------------
-    def prepare(self, feat: torch.Tensor) -> PreparedLatent:
-        """Precompute the feature part of the first MLP layer for every latent pixel.
+    def prepare(
+        self,
+        feat: torch.Tensor,
+        grid_hw: tuple[int, int] | None = None,
+        feat_origin: tuple[int, int] = (0, 0),
+        window: tuple[int, int, int, int] | None = None,
+    ) -> PreparedLatent:
+        """Precompute the code part of the first MLP layer for a window of latent pixels.
 
         Args:
-            feat: (B, C, h, w) latent grid.
+            feat: (B, C, fh, fw) latent codes; by default the whole grid.
+            grid_hw: Size (h, w) of the whole latent grid; default ``feat``'s size.
+            feat_origin: Position of ``feat[..., 0, 0]`` in the whole grid.
+            window: (row0, row1, col0, col1) latent pixels to prepare, in whole-grid indices;
+                default all of ``feat``. ``feat`` must hold one more pixel on every side of
+                the window that is not an edge of the whole grid (the 3x3 unfold needs it).
         """
         assert self.imnet is not None
         first: nn.Linear = self.imnet.layers[0]  # type: ignore[assignment]
-        b, c, h, w = feat.shape
+        b, c, fh, fw = feat.shape
+        grid_hw = grid_hw or (fh, fw)
+        oy, ox = feat_origin
+        r0, r1, c0, c1 = window or (oy, oy + fh, ox, ox + fw)
         k = 3 if self.feat_unfold else 1
-        # Unfold orders the input as channel-major (c * 9 + ky * 3 + kx): exactly a conv kernel.
+        # Unfold orders its output channel-major (c * 9 + ky * 3 + kx), exactly a conv kernel;
+        # zero padding matches unfold's at the edges of the whole grid.
         kernel = first.weight[:, : c * k * k].reshape(-1, c, k, k)
-        hidden = F.conv2d(feat, kernel, first.bias, padding=k // 2)  # (B, D1, h, w)
-        hidden = hidden.flatten(2).transpose(1, 2).reshape(b * h * w, -1)
-        index_map = torch.arange(b * h * w, dtype=torch.float32, device=feat.device)
-        rows = make_coord((h,), flatten=False)[:, 0].to(feat)
-        cols = make_coord((w,), flatten=False)[:, 0].to(feat)
-        return PreparedLatent(hidden, index_map.view(b, 1, h, w), rows, cols)
+        hidden = F.conv2d(feat, kernel, first.bias, padding=k // 2)  # (B, D1, fh, fw)
+        hidden = hidden[:, :, r0 - oy : r1 - oy, c0 - ox : c1 - ox]
+        hidden = hidden.permute(0, 2, 3, 1).reshape(b * (r1 - r0) * (c1 - c0), -1)
+        return PreparedLatent(hidden, grid_hw, (r0, c0), (r1 - r0, c1 - c0))
 
     def query_prepared(
         self, prep: PreparedLatent, coord: torch.Tensor, cell: torch.Tensor | None = None
     ) -> torch.Tensor:
-        """Fast query against :meth:`prepare`'s tables; same contract as :meth:`query_reference`."""
+        """Fast query against :meth:`prepare`'s tables; same contract as :meth:`query_reference`.
+
+        Every code a query reads must lie inside the prepared window.
+        """
         assert self.imnet is not None
         linears: list[nn.Linear] = [m for m in self.imnet.layers if isinstance(m, nn.Linear)]
         first = linears[0]
-        h, w = prep.shape
+        h, w = prep.grid_hw
+        nh, nw = prep.window_hw
         n_feat = first.in_features - 2 - (2 if self.cell_decode else 0)
         w_tail = first.weight[:, n_feat:].t()  # (2 or 4, D1): coordinate and cell columns
         shifts, eps = self._shifts()
         bs, q = coord.shape[:2]
         flat = coord.reshape(-1, 2)
+        batch_offset = torch.arange(bs, device=coord.device).repeat_interleave(q) * (nh * nw)
         rel_cell = cell.reshape(-1, 2) * cell.new_tensor([h, w]) if self.cell_decode else None
         # Inference writes layer 1 straight into one buffer; autograd cannot follow out=.
         grad = torch.is_grad_enabled()
-        x = prep.hidden.new_empty(len(shifts), bs * q, first.out_features) if not grad else None
+        x = None if grad else prep.hidden.new_empty(len(shifts), bs * q, first.out_features)
         layer1, areas = [], []
         for s, v in enumerate(shifts):
-            c = self._shifted(coord, (h, w), v, eps)
-            # The official code picks codes with grid_sample(nearest); reading an index map
-            # through the same call keeps its tie-breaking bit for bit.
-            idx = _nearest(prep.index_map, c).reshape(-1).long()  # (B*Q,)
-            local = idx % (h * w)
-            rel = flat - torch.stack((prep.rows[local // w], prep.cols[local % w]), dim=-1)
-            rel *= rel.new_tensor([h, w])
+            c = self._shifted(coord, (h, w), v, eps).reshape(-1, 2)
+            row, col = nearest_index(c[:, 0], h), nearest_index(c[:, 1], w)
+            # Code centres come from the official make_coord, so rel matches it exactly.
+            centre = torch.stack((make_coord((h,))[row, 0], make_coord((w,))[col, 0]), dim=-1)
+            rel = (flat - centre.to(flat)) * flat.new_tensor([h, w])
             areas.append(torch.abs(rel[:, 0] * rel[:, 1]).view(bs, q) + _AREA_EPS)
+            idx = (row - prep.origin[0]) * nw + (col - prep.origin[1]) + batch_offset
             tail = rel if rel_cell is None else torch.cat((rel, rel_cell), dim=-1)
-            # Layer 1 = precomputed code term + coordinate/cell term, written in place.
+            # Layer 1 = precomputed code term + coordinate/cell term, added in place.
             if x is None:
                 layer1.append(prep.hidden.index_select(0, idx).addmm_(tail, w_tail))
             else:

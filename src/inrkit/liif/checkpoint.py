@@ -1,0 +1,322 @@
+"""LIIF checkpoints: the official training format and ours, read safely, written atomically.
+
+Two formats are read:
+
+* the official one written by ``train_liif.py``: ``{'model': {'name', 'args', 'sd'},
+  'optimizer': {'name', 'args', 'sd'}, 'epoch'}``, unpickled with ``weights_only=True`` so a
+  hostile file cannot run code;
+* ``.safetensors`` with the model spec as JSON under the metadata key ``"inrkit.spec"``.
+
+Official pretrained models are named (``"edsr-baseline-liif"``, ``"rdn-liif"``) and fetched
+once into :func:`cache_dir`. Every problem with a file is a one-line :class:`InrkitError`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import pickle
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+from torch import nn
+
+from inrkit.errors import file_error
+from inrkit.io.download import DownloadError, temp_path_beside
+from inrkit.io.download import download as fetch_file
+from inrkit.liif.spec import SpecError, make_model
+
+FORMAT = "liif-v1"
+_LIIF_NAMES = ("liif", "metasr")
+_README = "https://github.com/yinboc/liif#quick-start"
+
+
+@dataclass(frozen=True)
+class OfficialModel:
+    """A pretrained model published with the paper."""
+
+    name: str
+    """Name users pass to :func:`load`."""
+    filename: str
+    """File name in the cache folder (and on the download mirror)."""
+    url: str
+    """Direct download link (the official README's Dropbox link with ``dl=1``)."""
+    sha256: str | None
+    """Checksum of the file, when known."""
+    description: str
+    """One line for listings."""
+    page: str = _README
+    """Where to fetch it by hand when the direct link fails."""
+
+
+OFFICIAL_MODELS: dict[str, OfficialModel] = {
+    "edsr-baseline-liif": OfficialModel(
+        name="edsr-baseline-liif",
+        filename="edsr-baseline-liif.pth",
+        url="https://www.dropbox.com/s/6f402wcn4v83w2v/edsr-baseline-liif.pth?dl=1",
+        sha256=None,
+        description="EDSR-baseline encoder + LIIF, trained on DIV2K (19 MB)",
+        page="https://drive.google.com/file/d/1wBHSrgPLOHL_QVhPAIAcDC30KSJLf67x/view",
+    ),
+    "rdn-liif": OfficialModel(
+        name="rdn-liif",
+        filename="rdn-liif.pth",
+        url="https://www.dropbox.com/s/mzha6ll9kb9bwy0/rdn-liif.pth?dl=1",
+        sha256=None,
+        description="RDN encoder + LIIF, trained on DIV2K (256 MB)",
+        page="https://drive.google.com/file/d/1xaAx6lBVVw_PJ3YVp02h3k4HuOAXcUkt/view",
+    ),
+}
+
+
+def cache_dir() -> Path:
+    """``$INRKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/inrkit``, else ``~/.cache/inrkit``."""
+    if os.environ.get("INRKIT_CACHE_DIR"):
+        return Path(os.environ["INRKIT_CACHE_DIR"]).expanduser()
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]).expanduser() / "inrkit"
+    return Path.home() / ".cache" / "inrkit"
+
+
+def _offline() -> bool:
+    return os.environ.get("INRKIT_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _url(model: OfficialModel) -> str:
+    mirror = os.environ.get("INRKIT_DOWNLOAD_MIRROR")
+    return mirror.rstrip("/") + "/" + model.filename if mirror else model.url
+
+
+def resolve(path_or_name: str | Path, *, download: bool = True) -> Path:
+    """The checkpoint file for a path or an official model name, downloading it if needed.
+
+    Raises:
+        InrkitError: a folder, an unknown name, or an official model that is not cached and
+            cannot be downloaded (the message says which URL to fetch and where to put it).
+    """
+    path = Path(path_or_name).expanduser()
+    if path.is_dir():
+        raise file_error(path, "is a directory, expected a checkpoint file")
+    if path.is_file():
+        return path
+    name = str(path_or_name)
+    if name not in OFFICIAL_MODELS:
+        known = ", ".join(OFFICIAL_MODELS)
+        raise file_error(name, f"no such file, and not an official model name (known: {known})")
+    model = OFFICIAL_MODELS[name]
+    dest = cache_dir() / "liif" / model.filename
+    if dest.is_file():
+        return dest
+    url = _url(model)
+    by_hand = f"download {url} by hand (or from {model.page}) and save it as {dest}"
+    if _offline():
+        raise file_error(name, f"not in the cache and INRKIT_OFFLINE is set; {by_hand}")
+    if not download:
+        raise file_error(name, f"not in the cache and downloading is off; {by_hand}")
+    try:
+        return fetch_file(url, dest, sha256=model.sha256)
+    except DownloadError as e:
+        raise file_error(name, f"{e}; {by_hand}") from None
+
+
+# ----- reading ------------------------------------------------------------------------------
+def load(
+    path_or_name: str | Path, *, device: str | torch.device = "cpu", download: bool = True
+) -> nn.Module:
+    """Rebuild a LIIF (or MetaSR) model from a checkpoint file or an official model name.
+
+    Returns:
+        The model with its weights, in eval mode on ``device``; ``model.spec`` holds the spec.
+
+    Raises:
+        InrkitError: one line naming the file: unreadable, truncated or corrupt, pickled code,
+            not a LIIF checkpoint, a bad spec, or weights that do not fit the spec.
+    """
+    path = resolve(path_or_name, download=download)
+    spec, state = _read(path)
+    try:
+        model = make_model(spec)
+    except SpecError as e:
+        raise file_error(path, str(e)) from None
+    except (TypeError, ValueError, KeyError) as e:
+        raise file_error(path, f"invalid model spec ({e})") from None
+    _load_weights(path, model, state)
+    return model.to(device).eval()
+
+
+def _read(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """(spec, state dict) from either format; the format is sniffed, not taken from the name."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(9)
+    except OSError as e:
+        raise file_error(path, f"cannot read ({e.strerror or e})") from None
+    if not head:
+        raise file_error(path, "truncated or corrupt checkpoint (empty file)")
+    # safetensors: 8-byte little-endian header length, then the JSON header.
+    if head[8:9] == b"{" or path.suffix == ".safetensors":
+        return _read_safetensors(path)
+    return _read_official(path)
+
+
+def _read_official(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        if "weights only" not in str(e).lower():
+            raise file_error(path, "truncated or corrupt checkpoint") from None
+        found = re.search(r"GLOBAL ([\w.]+)", str(e))
+        reason = f"it refers to {found.group(1)}" if found else "not plain tensors and containers"
+        raise file_error(path, "refusing to load: the file contains pickled Python objects "
+                               f"that could run code ({reason})") from None  # fmt: skip
+    except Exception:  # EOFError, RuntimeError, OSError, zip and pickle errors alike
+        raise file_error(path, "truncated or corrupt checkpoint") from None
+    if not isinstance(ckpt, dict):
+        raise file_error(path, f"not a LIIF checkpoint (a {type(ckpt).__name__}, expected a dict)")
+    entry = ckpt.get("model")
+    if entry is None:
+        if ckpt and all(isinstance(v, torch.Tensor) for v in ckpt.values()):
+            why = "a bare state dict without the model spec; save it with inrkit.liif.save"
+        else:
+            why = f"no 'model' entry; top-level keys: {', '.join(map(str, list(ckpt)[:6]))}"
+        raise file_error(path, f"not a LIIF checkpoint ({why})")
+    if not isinstance(entry, dict) or not isinstance(entry.get("sd"), dict):
+        raise file_error(path, "not a LIIF checkpoint ('model' has no 'name', 'args' and 'sd')")
+    if entry.get("name") not in _LIIF_NAMES:
+        raise file_error(path, f"not a LIIF checkpoint (model.name is {entry.get('name')!r}, "
+                               f"expected one of {', '.join(_LIIF_NAMES)})")  # fmt: skip
+    spec = {"name": entry["name"], "args": entry.get("args") or {}}
+    return spec, entry["sd"]
+
+
+def _read_safetensors(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as f:
+            meta = f.metadata() or {}
+            state = {key: f.get_tensor(key) for key in f.keys()}
+    except Exception:  # SafetensorError, OSError, header JSON errors
+        raise file_error(path, "truncated or corrupt checkpoint") from None
+    if "inrkit.spec" not in meta:
+        raise file_error(path, "not a LIIF checkpoint (no 'inrkit.spec' in the metadata)")
+    if meta.get("inrkit.format", FORMAT) != FORMAT:
+        raise file_error(path, f"unsupported format {meta['inrkit.format']!r} (expected {FORMAT})")
+    try:
+        spec = json.loads(meta["inrkit.spec"])
+    except json.JSONDecodeError:
+        raise file_error(path, "truncated or corrupt checkpoint (bad 'inrkit.spec')") from None
+    if not isinstance(spec, dict) or spec.get("name") not in _LIIF_NAMES:
+        name = spec.get("name") if isinstance(spec, dict) else spec
+        raise file_error(path, f"not a LIIF checkpoint (model name {name!r})")
+    return spec, state
+
+
+def _load_weights(path: Path, model: nn.Module, state: dict[str, Any]) -> None:
+    """``load_state_dict(strict=True)`` with a message that says what does not fit."""
+    if state and all(isinstance(k, str) and k.startswith("module.") for k in state):
+        state = {k[len("module.") :]: v for k, v in state.items()}  # saved from DataParallel
+    for key, value in state.items():
+        if not isinstance(value, torch.Tensor):
+            raise file_error(path, f"not a LIIF checkpoint (weight {key!r} is not a tensor)")
+        if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+            raise file_error(path, f"refusing to load: weight {key!r} has NaN or infinite values")
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    reshaped = [k for k in expected if k in state and state[k].shape != expected[k].shape]
+    if missing or unexpected or reshaped:
+        if reshaped:
+            k = reshaped[0]
+            example = f"{k!r} {tuple(state[k].shape)} vs {tuple(expected[k].shape)}"
+        else:
+            example = f"missing {missing[0]!r}" if missing else f"unexpected {unexpected[0]!r}"
+        raise file_error(path, f"weights do not match the model spec: {len(missing)} missing, "
+                               f"{len(unexpected)} unexpected, {len(reshaped)} with other shapes "
+                               f"(file vs spec), e.g. {example}")  # fmt: skip
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as e:  # e.g. a dtype that cannot be copied
+        raise file_error(path, f"weights do not match the model spec ({e})") from None
+
+
+# ----- writing ------------------------------------------------------------------------------
+def save(
+    model: nn.Module,
+    path: str | Path,
+    *,
+    optimizer: torch.optim.Optimizer | None = None,
+    epoch: int | None = None,
+    overwrite: bool = True,
+) -> Path:
+    """Write ``model`` (built by ``make_model``) to ``path`` atomically and return the path.
+
+    ``*.safetensors`` gets our format (spec in the metadata, no optimizer); any other name gets
+    the official structure, which the official code reads with
+    ``models.make(torch.load(path)['model'], load_sd=True)``.
+
+    Raises:
+        ValueError: the model has no ``.spec``, or an optimizer with a ``.safetensors`` path.
+        InrkitError: ``overwrite=False`` and the file exists.
+    """
+    spec = getattr(model, "spec", None)
+    if not isinstance(spec, dict):
+        raise ValueError("model has no .spec; build it with inrkit.liif.make_model(spec)")
+    path = Path(path)
+    if not overwrite and path.exists():
+        raise file_error(path, "already exists (pass overwrite=True to replace it)")
+    # Clones on the CPU: contiguous, no shared storage (safetensors refuses it), and loadable
+    # by the official scripts, which call torch.load without map_location.
+    state = {k: v.detach().to("cpu").contiguous().clone() for k, v in model.state_dict().items()}
+    spec = {"name": spec["name"], "args": copy.deepcopy(spec.get("args") or {})}
+    if path.suffix == ".safetensors":
+        if optimizer is not None:
+            raise ValueError("optimizer state cannot be stored in .safetensors; use a .pth path")
+        meta = {"inrkit.format": FORMAT, "inrkit.spec": json.dumps(spec)}
+        if epoch is not None:
+            meta["inrkit.epoch"] = str(epoch)
+        _write_atomic(path, lambda tmp: save_file(state, str(tmp), metadata=meta))
+        return path
+    ckpt: dict[str, Any] = {"model": {**spec, "sd": state}}
+    if optimizer is not None:
+        lr = optimizer.param_groups[0]["lr"]
+        ckpt["optimizer"] = {
+            "name": type(optimizer).__name__.lower(),
+            "args": {"lr": float(lr)},
+            "sd": _to_cpu(optimizer.state_dict()),
+        }
+    ckpt["epoch"] = epoch
+    _write_atomic(path, lambda tmp: torch.save(ckpt, tmp))
+    return path
+
+
+def _to_cpu(obj: Any) -> Any:
+    """Optimizer state with every tensor moved to the CPU (containers copied)."""
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().to("cpu")
+    if isinstance(obj, dict):
+        return {k: _to_cpu(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return type(obj)(_to_cpu(v) for v in obj)
+    return obj
+
+
+def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temp file in the same folder, fsync, then ``os.replace`` over ``path``.
+
+    A crash or an exception at any point leaves any previous ``path`` untouched.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_path_beside(path)
+    try:
+        write(tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
