@@ -163,6 +163,11 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     # safetensors: 8-byte little-endian header length, then the JSON header.
     if head[8:9] == b"{" or path.suffix == ".safetensors":
         return _read_safetensors(path)
+    # torch.save writes a zip archive, or (legacy) a pickle that starts with a PROTO opcode.
+    if not head.startswith((b"PK\x03\x04", b"\x80")):
+        raise file_error(
+            path, "truncated or corrupt checkpoint (not a PyTorch or safetensors file)"
+        )
     return _read_official(path)
 
 
@@ -173,7 +178,7 @@ def _read_official(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]
         if "weights only" not in str(e).lower():
             raise file_error(path, "truncated or corrupt checkpoint") from None
         found = re.search(r"GLOBAL ([\w.]+)", str(e))
-        reason = f"it refers to {found.group(1)}" if found else "not plain tensors and containers"
+        reason = f"it references {found.group(1)}" if found else "not plain tensors and containers"
         raise file_error(path, "refusing to load: the file contains pickled Python objects "
                                f"that could run code ({reason})") from None  # fmt: skip
     except Exception:  # EOFError, RuntimeError, OSError, zip and pickle errors alike
@@ -183,7 +188,7 @@ def _read_official(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]
     entry = ckpt.get("model")
     if entry is None:
         if ckpt and all(isinstance(v, torch.Tensor) for v in ckpt.values()):
-            why = "a bare state dict without the model spec; save it with inrkit.liif.save"
+            why = "a bare state dict, without the model spec (name, args) to rebuild it"
         else:
             why = f"no 'model' entry; top-level keys: {', '.join(map(str, list(ckpt)[:6]))}"
         raise file_error(path, f"not a LIIF checkpoint ({why})")
