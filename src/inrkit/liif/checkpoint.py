@@ -28,7 +28,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from torch import nn
 
-from inrkit.errors import file_error
+from inrkit.errors import InrkitError, file_error
 from inrkit.io.download import DownloadError, temp_path_beside
 from inrkit.io.download import download as fetch_file
 from inrkit.liif.spec import SpecError, make_model
@@ -94,6 +94,11 @@ def _url(model: OfficialModel) -> str:
     return mirror.rstrip("/") + "/" + model.filename if mirror else model.url
 
 
+# The trained default model ships inside the package (see the LIIF training issue).
+DEFAULT_NAME = "default"
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "weights" / "default.safetensors"
+
+
 def resolve(path_or_name: str | Path, *, download: bool = True) -> Path:
     """The checkpoint file for a path or an official model name, downloading it if needed.
 
@@ -107,6 +112,14 @@ def resolve(path_or_name: str | Path, *, download: bool = True) -> Path:
     if path.is_file():
         return path
     name = str(path_or_name)
+    if name == DEFAULT_NAME:
+        if DEFAULT_MODEL_PATH.is_file():
+            return DEFAULT_MODEL_PATH
+        known = ", ".join(OFFICIAL_MODELS)
+        raise InrkitError(
+            "no default LIIF model is bundled with this build yet; pass --model with a "
+            f"checkpoint file or an official model name ({known})"
+        )
     if name not in OFFICIAL_MODELS:
         known = ", ".join(OFFICIAL_MODELS)
         raise file_error(name, f"no such file, and not an official model name (known: {known})")

@@ -181,7 +181,7 @@ def upscale_tensor(
             out = _predict_fast(model, inp, out_hw, tile, chunk, bar.update)
         else:
             out = predict_reference(model, inp, out_hw, max(chunk, 30000), bar.update)
-    return (out * 0.5 + 0.5).clamp_(0, 1).permute(0, 3, 1, 2)
+    return out.mul_(0.5).add_(0.5).clamp_(0, 1).permute(0, 3, 1, 2)
 
 
 def _as_tensor(image: Any) -> tuple[torch.Tensor, Callable[[torch.Tensor], Any]]:
