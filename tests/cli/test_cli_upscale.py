@@ -342,3 +342,25 @@ def test_parsers_and_defaults() -> None:
     assert upscale_cli.DEFAULT_MAX_OUTPUT_PIXELS == inference.DEFAULT_MAX_OUTPUT_PIXELS
     assert upscale_cli.DEFAULT_TILE == inference.DEFAULT_TILE
     assert upscale_cli.DEFAULT_CHUNK == inference.DEFAULT_CHUNK
+
+
+@pytest.mark.parametrize(
+    ("exc", "code", "message"),
+    [
+        (KeyboardInterrupt, 130, "inrkit: interrupted\n"),
+        (MemoryError, 2, "inrkit: error: out of memory (try a smaller --tile or --chunk)\n"),
+    ],
+)
+def test_main_interrupt_and_out_of_memory(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    exc: type[BaseException],
+    code: int,
+    message: str,
+) -> None:
+    def fail(args: object) -> None:
+        raise exc
+
+    monkeypatch.setattr(upscale_cli, "plan", fail)
+    assert main(["upscale", "x.png", "--scale", "2"]) == code
+    assert capsys.readouterr().err == message

@@ -208,8 +208,7 @@ def _pick_device(name: str) -> str:
     if name == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda" and not torch.cuda.is_available():
-        raise InrkitError("--device cuda: CUDA is not available here (no GPU, or a CPU-only "
-                          "PyTorch build); use --device cpu")  # fmt: skip
+        raise InrkitError("--device cuda: CUDA is not available here; use --device cpu")
     return name
 
 
@@ -227,10 +226,7 @@ def _upscale_one(
         out = upscale(model, img, args.scale, args.size, width=args.width, height=args.height,
                       max_pixels=args.max_pixels, tile=args.tile, chunk=args.chunk,
                       progress=progress)  # fmt: skip
-    except InrkitError as e:
-        if str(job.src) in str(e):
-            raise
-        # The library's size messages do not know the file; name it for multi-file runs.
+    except InrkitError as e:  # size problems: the library does not know the file's name
         raise file_error(job.src, str(e)) from None
     except (torch.OutOfMemoryError, RuntimeError) as e:
         # GPU and CPU allocators report running out as RuntimeErrors; inrkit.cli words it.

@@ -1,0 +1,1 @@
+"""Data sets: folder layouts, bundled photos, and the LIIF sample wrappers."""
