@@ -174,7 +174,7 @@ def upscale_tensor(
     device = next(model.parameters()).device
     inp = (rgb.to(device=device, dtype=torch.float32) - 0.5) / 0.5
     total = rgb.shape[0] * out_hw[0] * out_hw[1]
-    with tqdm(total=total, unit="px", unit_scale=True, disable=progress is False,
+    with tqdm(total=total, unit="px", unit_scale=True, disable=None if progress is None else not progress,
               desc="upscale", leave=False) as bar:  # fmt: skip
         fast = isinstance(model, LIIF) and model.imnet is not None and not reference
         if fast:

@@ -1,0 +1,163 @@
+"""LIIF training configs: the official YAML format, parsed and checked at the edge.
+
+An official ``train_*.yaml`` (optionally with ``inherit_from``) loads unchanged. Our
+additions are optional keys with defaults: ``seed``, ``num_workers``, ``warmup_iters`` and
+``grad_clip``. Errors name the file and the key.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from inrkit.errors import InrkitError
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """A validated LIIF training configuration (official keys, plus ours at the end)."""
+
+    train_dataset: dict[str, Any]
+    """``{'dataset', 'wrapper', 'batch_size'}`` as in the official configs."""
+    model: dict[str, Any]
+    """Model spec ``{'name': 'liif', 'args': {...}}``."""
+    val_dataset: dict[str, Any] | None = None
+    """Same structure as train_dataset; validation PSNR every ``epoch_val`` epochs."""
+    data_norm: dict[str, Any] = field(default_factory=lambda: {
+        "inp": {"sub": [0.5], "div": [0.5]}, "gt": {"sub": [0.5], "div": [0.5]}})
+    """Input / target normalisation ``(x - sub) / div``."""
+    optimizer: dict[str, Any] = field(default_factory=lambda: {"name": "adam", "args": {"lr": 1e-4}})
+    """Optimizer spec; the paper: Adam, lr 1e-4."""
+    epoch_max: int = 1000
+    """Epochs to train."""
+    multi_step_lr: dict[str, Any] | None = None
+    """``{'milestones': [...], 'gamma': g}``: lr decay at those epochs."""
+    epoch_val: int | None = 1
+    """Validate every this many epochs."""
+    epoch_save: int | None = 100
+    """Keep ``epoch-N.pth`` every this many epochs."""
+    resume: str | None = None
+    """Official: a checkpoint to start from."""
+    eval_type: str | None = None
+    """PSNR protocol for validation (None, ``benchmark-N``, ``div2k-N``)."""
+    eval_bsize: int | None = None
+    """Query chunk for validation (None: all at once)."""
+    seed: int = 0
+    """Seed for Python, NumPy and torch (ours)."""
+    num_workers: int = 0
+    """DataLoader worker processes (ours; the official used 8)."""
+    warmup_iters: int = 0
+    """Linear learning-rate warm-up over this many steps (ours; 0 = off)."""
+    grad_clip: float | None = None
+    """Clip the gradient norm to this value (ours; None = off)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The config as plain data, to save beside the run and inside checkpoints."""
+        return {k: copy.deepcopy(getattr(self, k)) for k in self.__dataclass_fields__}
+
+
+_POSITIVE_INTS = ("epoch_max",)
+_OPTIONAL_POSITIVE_INTS = ("epoch_val", "epoch_save", "eval_bsize")
+
+
+def _read_yaml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    if path in seen:
+        raise InrkitError(f"{path}: inherit_from loops back to itself")
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise InrkitError(f"{path}: no such config file") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
+        raise InrkitError(f"{path}: cannot read config ({type(e).__name__})") from None
+    try:
+        data = yaml.safe_load(text)  # safe: YAML tags cannot construct Python objects
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or type(e).__name__
+        raise InrkitError(f"{path}: not valid YAML{where} ({problem})") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InrkitError(f"{path}: a config must be a mapping of keys, got {type(data).__name__}")
+    parent = data.pop("inherit_from", None)
+    if parent is not None:
+        base = _read_yaml((path.parent / str(parent)).resolve(), (*seen, path))
+        data = merge(base, data)
+    return data
+
+
+def merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    """Recursive dict update (``update`` wins), as the official config loaders do."""
+    out = copy.deepcopy(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply ``--set a.b.c=value`` overrides; values are parsed as YAML scalars/lists."""
+    data = copy.deepcopy(data)
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise InrkitError(f"--set {item!r}: expected key=value")
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            raise InrkitError(f"--set {item!r}: value is not valid YAML") from None
+        node = data
+        parts = key.split(".")
+        for part in parts[:-1]:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+        node[parts[-1]] = value
+    return data
+
+
+def parse_config(data: dict[str, Any], source: str = "config") -> TrainConfig:
+    """Validate plain data into a :class:`TrainConfig`; errors name ``source`` and the key."""
+    known = set(TrainConfig.__dataclass_fields__)
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise InrkitError(f"{source}: unknown key(s) {', '.join(unknown)}")
+    for key in ("train_dataset", "model"):
+        if key not in data:
+            raise InrkitError(f"{source}: missing required key '{key}'")
+    for key in ("train_dataset", "model", "data_norm", "optimizer"):
+        if key in data and not isinstance(data[key], dict):
+            raise InrkitError(f"{source}: '{key}' must be a mapping")
+    batch = data["train_dataset"].get("batch_size")
+    if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
+        raise InrkitError(f"{source}: train_dataset.batch_size must be a positive integer, got {batch!r}")
+    for key in _POSITIVE_INTS + _OPTIONAL_POSITIVE_INTS:
+        value = data.get(key)
+        if value is None and key in _OPTIONAL_POSITIVE_INTS:
+            continue
+        if key in data and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise InrkitError(f"{source}: '{key}' must be a positive integer, got {value!r}")
+    opt = data.get("optimizer", {"name": "adam"})
+    if opt.get("name") not in ("adam", "sgd"):
+        raise InrkitError(f"{source}: optimizer.name must be adam or sgd, got {opt.get('name')!r}")
+    lr = (opt.get("args") or {}).get("lr", 1e-4)
+    if not isinstance(lr, int | float) or isinstance(lr, bool) or not lr > 0:
+        raise InrkitError(f"{source}: optimizer.args.lr must be a positive number, got {lr!r}")
+    msl = data.get("multi_step_lr")
+    if msl is not None and (not isinstance(msl, dict) or not isinstance(msl.get("milestones"), list)):
+        raise InrkitError(f"{source}: multi_step_lr must have a 'milestones' list and a 'gamma'")
+    return TrainConfig(**data)
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> TrainConfig:
+    """Read an official (or our) YAML training config, apply ``--set`` overrides, validate."""
+    path = Path(path)
+    data = apply_overrides(_read_yaml(path.resolve()), overrides or [])
+    return parse_config(data, str(path))

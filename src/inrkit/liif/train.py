@@ -1,0 +1,202 @@
+"""Training LIIF: the paper's recipe in one flat loop (LIIF, Sec. 4.1).
+
+L1 loss on normalised colours of randomly sampled HR pixels, Adam, step decay of the
+learning rate per epoch (``multi_step_lr``), validation PSNR every ``epoch_val`` epochs,
+and checkpoints in the official format: ``epoch-last.pth`` every epoch, ``epoch-best.pth``
+on a new best validation PSNR, ``epoch-N.pth`` every ``epoch_save``. Each checkpoint also
+carries (under ``inrkit``) the RNG state and the resolved config, so ``--resume`` continues
+exactly where the last checkpoint left off. Runs under ``torchrun`` with DDP.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
+
+from inrkit.data.specs import make_dataset
+from inrkit.errors import InrkitError
+from inrkit.liif.config import TrainConfig
+from inrkit.liif.evaluate import eval_psnr, norm_tensors
+from inrkit.liif.spec import SpecError, make_model
+from inrkit.train import distributed
+from inrkit.train.checkpoints import atomic_torch_save, load_trusted
+from inrkit.train.history import History
+from inrkit.train.state import rng_state, seed_everything, set_rng_state
+
+
+def learning_rate(config: TrainConfig, epoch: int, step: int) -> float:
+    """lr at 1-based ``epoch`` and global ``step``: multi-step decay times linear warm-up."""
+    lr = (config.optimizer.get("args") or {}).get("lr", 1e-4)
+    if config.multi_step_lr:
+        # MultiStepLR stepped once per finished epoch: decays count milestones <= epoch - 1.
+        milestones = sorted(config.multi_step_lr["milestones"])
+        lr *= config.multi_step_lr.get("gamma", 0.1) ** bisect.bisect_right(milestones, epoch - 1)
+    if config.warmup_iters and step < config.warmup_iters:
+        lr *= (step + 1) / config.warmup_iters
+    return lr
+
+
+def _loader(spec: dict[str, Any], where: str, info: distributed.DistInfo, config: TrainConfig,
+            epoch: int, train: bool) -> DataLoader:  # fmt: skip
+    dataset = make_dataset(spec, where)
+    if info.enabled:
+        sampler = DistributedSampler(dataset, info.world_size, info.rank, shuffle=train,
+                                     seed=config.seed)  # fmt: skip
+        sampler.set_epoch(epoch)
+    else:
+        # A generator per epoch makes the order a function of (seed, epoch): resumable.
+        sampler = RandomSampler(dataset, generator=torch.Generator().manual_seed(
+            config.seed * 100_003 + epoch)) if train else None  # fmt: skip
+    batch = spec["batch_size"] // info.world_size if train else spec.get("batch_size", 1)
+    return DataLoader(dataset, batch_size=max(batch, 1), sampler=sampler, shuffle=False,
+                      num_workers=config.num_workers, pin_memory=info.device.type == "cuda",
+                      drop_last=train, persistent_workers=False)  # fmt: skip
+
+
+def _checkpoint(model: torch.nn.Module, optimizer: torch.optim.Optimizer, config: TrainConfig,
+                epoch: int, best: float, step: int) -> dict[str, Any]:  # fmt: skip
+    """The official structure, plus what an exact resume needs under ``inrkit``."""
+    spec = dict(config.model)
+    spec["sd"] = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    opt_spec = {**config.optimizer, "sd": optimizer.state_dict()}
+    extra = {"config": config.to_dict(), "rng": rng_state(), "best_val": best, "step": step}
+    return {"model": spec, "optimizer": opt_spec, "epoch": epoch, "inrkit": extra}
+
+
+def _restore(path: Path) -> dict[str, Any]:
+    ckpt = load_trusted(path)
+    if not isinstance(ckpt, dict) or "model" not in ckpt or "epoch" not in ckpt:
+        raise InrkitError(f"{path}: not a LIIF training checkpoint (no 'model'/'epoch')")
+    return ckpt
+
+
+def train(
+    config: TrainConfig,
+    out_dir: str | Path,
+    *,
+    resume: bool = False,
+    device: str = "auto",
+    progress: bool | None = None,
+) -> dict[str, Any]:
+    """Train a LIIF model; returns ``{'epoch', 'best_val', 'out_dir'}``.
+
+    Args:
+        config: Validated config (see :func:`inrkit.liif.config.load_config`).
+        out_dir: Run folder: config.yaml, checkpoints, history, plots, TensorBoard.
+        resume: Continue from ``out_dir/epoch-last.pth``.
+        device: ``auto``, ``cpu`` or ``cuda``.
+        progress: tqdm bars (None: only on a terminal).
+    """
+    from tqdm.auto import tqdm
+
+    out = Path(out_dir)
+    last = out / "epoch-last.pth"
+    if resume and not last.exists():
+        raise InrkitError(f"{out}: nothing to resume (no epoch-last.pth)")
+    if not resume and last.exists():
+        raise InrkitError(f"{out}: already holds a run; pass --resume or choose another --out-dir")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise InrkitError("--device cuda: CUDA is not available on this machine")
+    info = distributed.setup(device)
+    try:
+        return _train(config, out, last if resume else None, info, progress, tqdm)
+    finally:
+        distributed.teardown(info)
+
+
+def _train(config, out, resume_from, info, progress, tqdm) -> dict[str, Any]:  # noqa: C901
+    seed_everything(config.seed + info.rank)
+    ckpt = _restore(resume_from) if resume_from else None
+    if ckpt is None and config.resume:  # the official key: start from a given checkpoint
+        ckpt = _restore(Path(config.resume))
+    try:
+        model = make_model(ckpt["model"] if ckpt else config.model)
+    except SpecError as e:
+        raise InrkitError(f"model: {e}") from None
+    if ckpt:
+        model.load_state_dict(ckpt["model"]["sd"])
+    model.to(info.device)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt_args = dict(config.optimizer.get("args") or {})
+    opt_cls = torch.optim.Adam if config.optimizer["name"] == "adam" else torch.optim.SGD
+    optimizer = opt_cls(params, **opt_args)
+    start, best, step = 1, -math.inf, 0
+    if ckpt:
+        optimizer.load_state_dict(ckpt["optimizer"]["sd"])
+        start = int(ckpt["epoch"]) + 1
+        extra = ckpt.get("inrkit") or {}
+        best, step = extra.get("best_val", -math.inf), extra.get("step", 0)
+        if resume_from and "rng" in extra and not info.enabled:
+            set_rng_state(extra["rng"])
+    net = DistributedDataParallel(model) if info.enabled else model
+    norm = norm_tensors(config.data_norm, info.device)
+    if info.is_main:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2))
+    history = History(out, resume_epoch=start - 1) if info.is_main else None
+    bar_off = progress is False or not info.is_main
+    try:
+        for epoch in range(start, config.epoch_max + 1):
+            t0 = time.perf_counter()
+            loader = _loader(config.train_dataset, "train_dataset", info, config, epoch, True)
+            net.train()
+            loss_sum, n = 0.0, 0
+            bar = tqdm(loader, desc=f"epoch {epoch}/{config.epoch_max}", leave=False,
+                       disable=True if bar_off else None)  # fmt: skip
+            for batch in bar:
+                lr = learning_rate(config, epoch, step)
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+                batch = {k: v.to(info.device, non_blocking=True) for k, v in batch.items()}
+                inp = (batch["inp"] - norm["inp_sub"]) / norm["inp_div"]
+                gt = (batch["gt"] - norm["gt_sub"]) / norm["gt_div"]
+                loss = F.l1_loss(net(inp, batch["coord"], batch["cell"]), gt)
+                if not torch.isfinite(loss):
+                    raise InrkitError(
+                        f"loss became {loss.item()} at epoch {epoch}, step {step}; training "
+                        f"stopped, the last good checkpoint is {out / 'epoch-last.pth'}"
+                    )
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if config.grad_clip:
+                    torch.nn.utils.clip_grad_norm_(params, config.grad_clip)
+                optimizer.step()
+                step += 1
+                loss_sum += loss.item()
+                n += 1
+                bar.set_postfix(loss=f"{loss_sum / n:.4f}", lr=f"{lr:.2e}")
+            record: dict[str, Any] = {"epoch": epoch, "step": step,
+                                      "train_loss": distributed.all_reduce_mean(loss_sum / max(n, 1), info),
+                                      "lr": lr}  # fmt: skip
+            if config.val_dataset and config.epoch_val and epoch % config.epoch_val == 0:
+                val_loader = _loader(config.val_dataset, "val_dataset", info, config, epoch, False)
+                val = eval_psnr(val_loader, model, config.data_norm, config.eval_type,
+                                config.eval_bsize, info.device)  # fmt: skip
+                record["val_psnr"] = distributed.all_reduce_mean(val, info)
+            record["time_s"] = round(time.perf_counter() - t0, 2)
+            if info.is_main:
+                new_best = record.get("val_psnr", -math.inf) > best
+                best = max(best, record.get("val_psnr", -math.inf))
+                sv = _checkpoint(model, optimizer, config, epoch, best, step)
+                atomic_torch_save(sv, out / "epoch-last.pth")
+                if config.epoch_save and epoch % config.epoch_save == 0:
+                    atomic_torch_save(sv, out / f"epoch-{epoch}.pth")
+                if new_best:
+                    atomic_torch_save(sv, out / "epoch-best.pth")
+                history.append(record)
+                if progress is not False:
+                    shown = {k: round(v, 4) if isinstance(v, float) else v for k, v in record.items()}
+                    print(json.dumps(shown), flush=True)
+    finally:
+        if history is not None:
+            history.close()
+    return {"epoch": config.epoch_max, "best_val": best, "out_dir": str(out)}

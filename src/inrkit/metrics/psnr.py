@@ -1,0 +1,39 @@
+"""PSNR with the protocols of the SR literature, as LIIF evaluates (LIIF, Sec. 4.2).
+
+* plain: RGB, no border removed (validation during training, CelebAHQ).
+* ``benchmark`` (Set5, Set14, B100, Urban100): luma (Y of YCbCr, BT.601 coefficients scaled
+  by 1/256) and a border of ``scale`` pixels shaved.
+* ``div2k``: RGB with a border of ``scale + 6`` pixels shaved.
+"""
+
+from __future__ import annotations
+
+import torch
+
+# BT.601 luma weights for RGB in [0, 1], as in EDSR/LIIF (65.738 / 256, ...).
+Y_COEFFS = (65.738, 129.057, 25.064)
+
+
+def calc_psnr(
+    sr: torch.Tensor, hr: torch.Tensor, dataset: str | None = None, scale: float = 1,
+    rgb_range: float = 1,
+) -> torch.Tensor:  # fmt: skip
+    """PSNR in dB of ``sr`` against ``hr``, both (B, 3, H, W) in [0, rgb_range].
+
+    The MSE is taken over the whole batch, so a batch gives one number (as the official).
+    """
+    diff = (sr - hr) / rgb_range
+    if dataset is None:
+        valid = diff
+    else:
+        if dataset == "benchmark":
+            shave = int(scale)
+            if diff.size(1) > 1:
+                weights = diff.new_tensor(Y_COEFFS).view(1, 3, 1, 1) / 256
+                diff = diff.mul(weights).sum(dim=1)
+        elif dataset == "div2k":
+            shave = int(scale) + 6
+        else:
+            raise ValueError(f"unknown PSNR protocol {dataset!r} (benchmark, div2k or None)")
+        valid = diff[..., shave:-shave, shave:-shave] if shave > 0 else diff
+    return -10 * torch.log10(valid.pow(2).mean())

@@ -1,0 +1,1 @@
+"""What both trainers share: seeding and RNG state, DDP set-up, atomic checkpoints, history."""

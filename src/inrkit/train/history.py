@@ -1,0 +1,88 @@
+"""Training history: JSON lines + CSV per epoch, TensorBoard scalars, PNG curves."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+
+class History:
+    """Append-only log of per-epoch records in ``history.jsonl`` and ``history.csv``.
+
+    On resume the existing records are read back and any beyond the resumed epoch dropped,
+    so curves never show an epoch twice.
+    """
+
+    def __init__(self, folder: Path, resume_epoch: int | None = None, tensorboard: bool = True):
+        self.folder = folder
+        self.jsonl = folder / "history.jsonl"
+        self.records: list[dict[str, Any]] = []
+        if self.jsonl.exists() and resume_epoch is not None:
+            lines = self.jsonl.read_text().splitlines()
+            self.records = [r for r in map(json.loads, filter(None, lines))
+                            if r.get("epoch", 0) <= resume_epoch]  # fmt: skip
+        self._rewrite()
+        self.writer = None
+        if tensorboard:
+            try:
+                from torch.utils.tensorboard import SummaryWriter
+
+                self.writer = SummaryWriter(str(folder / "tensorboard"))
+            except ImportError:  # TensorBoard is optional; the JSON/CSV/PNG logs stay
+                self.writer = None
+
+    def _rewrite(self) -> None:
+        self.jsonl.write_text("".join(json.dumps(r) + "\n" for r in self.records))
+        keys: list[str] = []
+        for r in self.records:
+            keys += [k for k in r if k not in keys]
+        with open(self.folder / "history.csv", "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=keys)
+            writer.writeheader()
+            writer.writerows(self.records)
+
+    def append(self, record: dict[str, Any]) -> None:
+        """Add one epoch's record, update the files, TensorBoard and the plots."""
+        self.records.append(record)
+        self._rewrite()
+        if self.writer is not None:
+            for key, value in record.items():
+                if key != "epoch" and isinstance(value, int | float):
+                    self.writer.add_scalar(key, value, record["epoch"])
+            self.writer.flush()
+        plot_curves(self.records, self.folder)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def plot_curves(records: list[dict[str, Any]], folder: Path) -> list[Path]:
+    """Write ``loss.png`` and ``psnr.png`` (if validation ran) from the records."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written = []
+    for key, ylabel, name in (("train_loss", "L1 loss", "loss.png"),
+                              ("val_psnr", "PSNR (dB)", "psnr.png")):  # fmt: skip
+        points = [(r["epoch"], r[key]) for r in records
+                  if isinstance(r.get(key), int | float) and math.isfinite(r[key])]  # fmt: skip
+        if not points:
+            continue
+        fig, ax = plt.subplots(figsize=(5, 3.2), dpi=100)
+        ax.plot(*zip(*points, strict=True), marker="o" if len(points) < 30 else None)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        tmp = folder / f".{name}.tmp.png"
+        fig.savefig(tmp)
+        plt.close(fig)
+        tmp.replace(folder / name)
+        written.append(folder / name)
+    return written
