@@ -208,7 +208,8 @@ class LIIF(nn.Module):
         kernel = first.weight[:, : c * k * k].reshape(-1, c, k, k)
         hidden = F.conv2d(feat, kernel, first.bias, padding=k // 2)  # (B, D1, fh, fw)
         hidden = hidden[:, :, r0 - oy : r1 - oy, c0 - ox : c1 - ox]
-        hidden = hidden.permute(0, 2, 3, 1).reshape(b * (r1 - r0) * (c1 - c0), -1)
+        # Row-major (pixel, channel) so that each gathered code is one contiguous row.
+        hidden = hidden.permute(0, 2, 3, 1).reshape(b * (r1 - r0) * (c1 - c0), -1).contiguous()
         return PreparedLatent(hidden, grid_hw, (r0, c0), (r1 - r0, c1 - c0))
 
     def query_prepared(

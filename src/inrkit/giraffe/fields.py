@@ -1,0 +1,144 @@
+"""Feature fields: the MLP h(gamma(x), gamma(d), z_s, z_a) -> (sigma, f) of GIRAFFE Sec. 3.1.
+
+One class serves the objects and the background (the official ``Decoder``, "simple"): a
+positional encoding of the point (Eq. 2), a density branch conditioned on the shape code with
+a skip connection, and a feature branch conditioned on the appearance code and the encoded
+viewing direction. Parameter names are the official ones, so official state dicts load as is.
+
+Two ways in:
+
+* :meth:`FeatureField.forward` is the official call: points (B, N, 3), directions (B, N, 3),
+  one code per batch row.
+* :meth:`FeatureField.query` is the fast path the generator uses: any set of points (M, 3), each
+  naming the row of the code tables it belongs to (so every object of every scene goes through
+  one call), and a view term computed once per ray by :meth:`FeatureField.view_term` instead of
+  once per sample (the direction is the same for all samples of a ray).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from inrkit.giraffe.config import FieldConfig
+
+
+def positional_encoding(p: torch.Tensor, n_freq: int) -> torch.Tensor:
+    """gamma(p) = (sin(2^0 pi p), cos(2^0 pi p), ..., cos(2^(L-1) pi p)), (..., 6 L).
+
+    Ordered per octave as [sin(3), cos(3)] like the official code; the factors 2^i pi are
+    rounded to float32 before multiplying, as the official scalar products are, so the result
+    is bit-identical.
+    """
+    freqs = torch.tensor([(2**i) * math.pi for i in range(n_freq)], dtype=p.dtype, device=p.device)
+    x = p.unsqueeze(-2) * freqs.unsqueeze(-1)  # (..., L, 3)
+    return torch.stack([torch.sin(x), torch.cos(x)], dim=-2).flatten(-3)
+
+
+class FeatureField(nn.Module):
+    """A conditional feature field; the object fields and the background share this design.
+
+    Args:
+        cfg: Layer sizes and encodings.
+        z_dim: Size of the shape and appearance codes.
+    """
+
+    def __init__(self, cfg: FieldConfig, z_dim: int) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.z_dim = z_dim
+        self.skips = list(cfg.skips)
+        self.use_viewdirs = cfg.use_viewdirs
+        hidden = cfg.hidden_size
+        dim_embed = 3 * cfg.n_freq_posenc * 2
+        dim_embed_view = 3 * cfg.n_freq_posenc_views * 2
+
+        # Density branch.
+        self.fc_in = nn.Linear(dim_embed, hidden)
+        self.fc_z = nn.Linear(z_dim, hidden)
+        self.blocks = nn.ModuleList([nn.Linear(hidden, hidden) for _ in range(cfg.n_blocks - 1)])
+        # The official module count (skips in 0..n_blocks-2) and use (after block idx with
+        # idx + 1 in skips, idx < n_blocks - 2) differ; both are kept so state dicts match.
+        n_skips = sum(i in self.skips for i in range(cfg.n_blocks - 1))
+        if n_skips > 0:
+            self.fc_z_skips = nn.ModuleList([nn.Linear(z_dim, hidden) for _ in range(n_skips)])
+            self.fc_p_skips = nn.ModuleList([nn.Linear(dim_embed, hidden) for _ in range(n_skips)])
+        self.sigma_out = nn.Linear(hidden, 1)
+
+        # Feature branch.
+        self.fc_z_view = nn.Linear(z_dim, hidden)
+        self.feat_view = nn.Linear(hidden, hidden)
+        self.fc_view = nn.Linear(dim_embed_view, hidden)
+        self.feat_out = nn.Linear(hidden, cfg.rgb_out_dim)
+
+    def encode_points(self, p: torch.Tensor) -> torch.Tensor:
+        """gamma(p / downscale_p_by): points scaled into the field's [-1, 1] extent."""
+        return positional_encoding(p / self.cfg.downscale_p_by, self.cfg.n_freq_posenc)
+
+    def view_term(self, ray_d: torch.Tensor) -> torch.Tensor:
+        """fc_view(gamma(d / |d|)) for directions (..., 3) -> (..., hidden)."""
+        d = ray_d / torch.norm(ray_d, dim=-1, keepdim=True)
+        # The official encoder divides directions by downscale_p_by too; kept for equality.
+        return self.fc_view(positional_encoding(d / self.cfg.downscale_p_by, self.cfg.n_freq_posenc_views))
+
+    def query(
+        self,
+        p: torch.Tensor,
+        z_shape: torch.Tensor,
+        z_app: torch.Tensor,
+        view: torch.Tensor | None,
+        index: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Features and densities at points.
+
+        Args:
+            p: Points, (G, N, 3) when ``index`` is None, else (M, 3).
+            z_shape: Shape codes (G, z_dim), one per group of points.
+            z_app: Appearance codes (G, z_dim).
+            view: The :meth:`view_term` of each point's ray, shaped like ``p`` with ``hidden``
+                last, or None to ignore directions.
+            index: (M,) the group (row of the codes) of each point, or None.
+
+        Returns:
+            Features (..., rgb_out_dim) and densities (...) before any activation.
+        """
+
+        def per_point(term: torch.Tensor) -> torch.Tensor:  # (G, H) -> broadcastable to points
+            return term.unsqueeze(1) if index is None else term[index]
+
+        enc = self.encode_points(p)
+        net = F.relu(self.fc_in(enc) + per_point(self.fc_z(z_shape)))
+        skip = 0
+        for idx, layer in enumerate(self.blocks):
+            net = F.relu(layer(net))
+            if (idx + 1) in self.skips and idx < len(self.blocks) - 1:
+                net = net + per_point(self.fc_z_skips[skip](z_shape)) + self.fc_p_skips[skip](enc)
+                skip += 1
+        sigma = self.sigma_out(net).squeeze(-1)
+
+        net = self.feat_view(net) + per_point(self.fc_z_view(z_app))
+        if self.use_viewdirs and view is not None:
+            net = F.relu(net + view)  # the official code only applies this ReLU with views
+        feat = self.feat_out(net)
+        if self.cfg.final_sigmoid_activation:
+            feat = torch.sigmoid(feat)
+        return feat, sigma
+
+    def forward(
+        self,
+        p_in: torch.Tensor,
+        ray_d: torch.Tensor | None,
+        z_shape: torch.Tensor,
+        z_app: torch.Tensor,
+        **kwargs: object,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The official call: points and directions (B, N, 3), codes (B, z_dim).
+
+        Returns:
+            Features (B, N, rgb_out_dim) and densities (B, N).
+        """
+        view = self.view_term(ray_d) if (self.use_viewdirs and ray_d is not None) else None
+        return self.query(p_in, z_shape, z_app, view)
