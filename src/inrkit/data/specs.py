@@ -10,6 +10,7 @@ from typing import Any
 
 from torch.utils.data import Dataset
 
+from inrkit.data import layouts
 from inrkit.data.image_folder import ImageFolder
 from inrkit.data.photos import Photos
 from inrkit.data.sr_wrappers import WRAPPERS
@@ -39,6 +40,13 @@ DATASETS: dict[str, Any] = {
     "image-folder": ImageFolder,
     "paired-image-folders": PairedImageFolders,
     "photos": Photos,  # ours: the bundled scikit-image photos
+    # ours: the official load/ layout under a root folder, and any folder or glob
+    "div2k": layouts.div2k,
+    "div2k-paired": layouts.div2k_paired,
+    "benchmark": layouts.benchmark,
+    "benchmark-paired": layouts.benchmark_paired,
+    "celebahq-paired": layouts.celebahq_paired,
+    "image-glob": layouts.image_glob,
 }
 
 

@@ -116,7 +116,11 @@ def rotation_z(turns: float, batch_size: int = 1) -> torch.Tensor:
     norm = math.sqrt(w * w + z * z)
     w, z = w / norm, z / norm
     mat = torch.tensor(
-        [[w * w - z * z, -2 * z * w, 0.0], [2 * z * w, w * w - z * z, 0.0], [0.0, 0.0, z * z + w * w]],
+        [
+            [w * w - z * z, -2 * z * w, 0.0],
+            [2 * z * w, w * w - z * z, 0.0],
+            [0.0, 0.0, z * z + w * w],
+        ],
         dtype=torch.float64,
     )
     return mat.float().reshape(1, 3, 3).repeat(batch_size, 1, 1)

@@ -191,7 +191,10 @@ def check_config(cfg: GiraffeConfig) -> None:
         raise ValueError(
             f"generator_kwargs.resolution_vol must be 16, got {cfg.generator.resolution_vol}"
         )
-    for name, fld in (("decoder_kwargs", cfg.decoder), ("background_generator_kwargs", cfg.background)):
+    for name, fld in (
+        ("decoder_kwargs", cfg.decoder),
+        ("background_generator_kwargs", cfg.background),
+    ):
         if fld.n_blocks_view != 1:
             # The official forward feeds the hidden state alone to layers built for
             # (hidden + view encoding) inputs, so any other value fails there.
@@ -214,11 +217,15 @@ def check_config(cfg: GiraffeConfig) -> None:
     if cfg.z_dim < 1 or cfg.z_dim_bg < 1:
         raise ValueError("model.z_dim and model.z_dim_bg must be >= 1")
     if cfg.boxes.n_boxes < 1:
-        raise ValueError(f"bounding_box_generator_kwargs.n_boxes must be >= 1, got {cfg.boxes.n_boxes}")
+        raise ValueError(
+            f"bounding_box_generator_kwargs.n_boxes must be >= 1, got {cfg.boxes.n_boxes}"
+        )
     if cfg.generator.n_ray_samples < 2:
         raise ValueError("generator_kwargs.n_ray_samples must be >= 2")
     near, far = cfg.generator.depth_range
     if not 0 <= near < far:
         raise ValueError(f"generator_kwargs.depth_range must be 0 <= near < far, got {near}, {far}")
     if not 0 < cfg.generator.fov < 180:
-        raise ValueError(f"generator_kwargs.fov must be in (0, 180) degrees, got {cfg.generator.fov}")
+        raise ValueError(
+            f"generator_kwargs.fov must be in (0, 180) degrees, got {cfg.generator.fov}"
+        )

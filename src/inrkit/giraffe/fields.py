@@ -35,7 +35,12 @@ def positional_encoding(p: torch.Tensor, n_freq: int) -> torch.Tensor:
     """
     freqs = torch.tensor([(2**i) * math.pi for i in range(n_freq)], dtype=p.dtype, device=p.device)
     x = p.unsqueeze(-2) * freqs.unsqueeze(-1)  # (..., L, 3)
-    return torch.stack([torch.sin(x), torch.cos(x)], dim=-2).flatten(-3)
+    if torch.is_grad_enabled() and x.requires_grad:
+        return torch.stack([torch.sin(x), torch.cos(x)], dim=-2).flatten(-3)
+    out = torch.empty(*x.shape[:-1], 2, 3, dtype=x.dtype, device=x.device)
+    torch.sin(x, out=out[..., 0, :])  # written in place: no stacked copy
+    torch.cos(x, out=out[..., 1, :])
+    return out.flatten(-3)
 
 
 class FeatureField(nn.Module):
@@ -82,7 +87,9 @@ class FeatureField(nn.Module):
         """fc_view(gamma(d / |d|)) for directions (..., 3) -> (..., hidden)."""
         d = ray_d / torch.norm(ray_d, dim=-1, keepdim=True)
         # The official encoder divides directions by downscale_p_by too; kept for equality.
-        return self.fc_view(positional_encoding(d / self.cfg.downscale_p_by, self.cfg.n_freq_posenc_views))
+        return self.fc_view(
+            positional_encoding(d / self.cfg.downscale_p_by, self.cfg.n_freq_posenc_views)
+        )
 
     def query(
         self,
@@ -91,41 +98,71 @@ class FeatureField(nn.Module):
         z_app: torch.Tensor,
         view: torch.Tensor | None,
         index: torch.Tensor | None = None,
+        hidden_only: bool = False,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Features and densities at points.
 
         Args:
-            p: Points, (G, N, 3) when ``index`` is None, else (M, 3).
+            p: Points, (G, ..., 3) when ``index`` is None, else (M, 3).
             z_shape: Shape codes (G, z_dim), one per group of points.
             z_app: Appearance codes (G, z_dim).
-            view: The :meth:`view_term` of each point's ray, shaped like ``p`` with ``hidden``
-                last, or None to ignore directions.
+            view: The :meth:`view_term` of each point's ray, broadcastable to ``p``'s shape
+                with ``hidden`` last, or None to ignore directions.
             index: (M,) the group (row of the codes) of each point, or None.
+            hidden_only: Return the input of the feature head (see :meth:`output`) instead
+                of the features.
 
         Returns:
             Features (..., rgb_out_dim) and densities (...) before any activation.
         """
 
         def per_point(term: torch.Tensor) -> torch.Tensor:  # (G, H) -> broadcastable to points
-            return term.unsqueeze(1) if index is None else term[index]
+            if index is not None:
+                return term[index]
+            return term.reshape(term.shape[0], *([1] * (p.dim() - 2)), term.shape[-1])
 
+        # In-place adds and ReLUs on fresh layer outputs (autograd-safe: a linear layer keeps
+        # its input, not its output) save a full-size temporary per layer.
         enc = self.encode_points(p)
-        net = F.relu(self.fc_in(enc) + per_point(self.fc_z(z_shape)))
+        net = self.fc_in(enc)
+        net += per_point(self.fc_z(z_shape))
+        net = net.relu_()
         skip = 0
         for idx, layer in enumerate(self.blocks):
-            net = F.relu(layer(net))
+            net = layer(net).relu_()
             if (idx + 1) in self.skips and idx < len(self.blocks) - 1:
-                net = net + per_point(self.fc_z_skips[skip](z_shape)) + self.fc_p_skips[skip](enc)
+                net = net + per_point(self.fc_z_skips[skip](z_shape))
+                net += self.fc_p_skips[skip](enc)
                 skip += 1
         sigma = self.sigma_out(net).squeeze(-1)
 
-        net = self.feat_view(net) + per_point(self.fc_z_view(z_app))
+        net = self.feat_view(net)
+        net += per_point(self.fc_z_view(z_app))
         if self.use_viewdirs and view is not None:
-            net = F.relu(net + view)  # the official code only applies this ReLU with views
-        feat = self.feat_out(net)
-        if self.cfg.final_sigmoid_activation:
-            feat = torch.sigmoid(feat)
-        return feat, sigma
+            net += view
+            net = net.relu_()  # the official code only applies this ReLU with views
+        if hidden_only:
+            return net, sigma
+        return self.output(net), sigma
+
+    def output(self, hidden: torch.Tensor) -> torch.Tensor:
+        """The feature head: hidden (..., hidden_size) -> features (..., rgb_out_dim)."""
+        feat = self.feat_out(hidden)
+        return torch.sigmoid(feat) if self.cfg.final_sigmoid_activation else feat
+
+    @property
+    def linear_output(self) -> bool:
+        """Whether the feature head is affine, so that it commutes with weighted sums."""
+        return not self.cfg.final_sigmoid_activation
+
+    def integrated_output(self, hidden_sum: torch.Tensor, weight_sum: torch.Tensor) -> torch.Tensor:
+        """sum_j w_j feat_out(h_j) from sum_j w_j h_j (..., hidden) and sum_j w_j (...).
+
+        The head is affine, so the weighted sum of features needs it once per ray instead of
+        once per sample: (sum w h) W^T + (sum w) b.
+        """
+        out = F.linear(hidden_sum, self.feat_out.weight)
+        return out.addcmul_(weight_sum.unsqueeze(-1), self.feat_out.bias)
 
     def forward(
         self,

@@ -40,9 +40,12 @@ _OFFICIAL_NAMES = {ours: theirs for theirs, ours in RENAMES.items()}
 _IGNORED = {
     "decoder_kwargs": {"positional_encoding", "gauss_dim_pos", "gauss_dim_view", "gauss_std"},
     "background_generator_kwargs": {
-        "positional_encoding", "gauss_dim_pos", "gauss_dim_view", "gauss_std",
+        "positional_encoding",
+        "gauss_dim_pos",
+        "gauss_dim_view",
+        "gauss_std",
     },
-}  # fmt: skip
+}
 _SECTIONS: dict[str, tuple[str, type]] = {
     "decoder_kwargs": ("decoder", FieldConfig),
     "background_generator_kwargs": ("background", FieldConfig),
@@ -101,12 +104,16 @@ def from_official(cfg: dict[str, Any], source: object = "config") -> GiraffeConf
     model = _mapping(cfg.get("model", {}), "model", source)
     for part, kind in _KINDS.items():
         if model.get(part, kind) != kind:
-            raise file_error(source, f"model.{part}: only {kind!r} is supported, got {model[part]!r}")
+            raise file_error(
+                source, f"model.{part}: only {kind!r} is supported, got {model[part]!r}"
+            )
     kwargs: dict[str, Any] = {}
     for section, (attr, cls) in _SECTIONS.items():
         values = _mapping(model.get(section) or {}, f"model.{section}", source)
         if values.get("positional_encoding", "normal") != "normal":
-            raise file_error(source, f"model.{section}.positional_encoding: only 'normal' is supported")
+            raise file_error(
+                source, f"model.{section}.positional_encoding: only 'normal' is supported"
+            )
         kwargs[attr] = _build(cls, values, f"model.{section}", source, _IGNORED.get(section, set()))
     data = _mapping(cfg.get("data", {}), "data", source)
     training = _mapping(cfg.get("training", {}), "training", source)
@@ -249,9 +256,11 @@ def load_official_dict(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[s
 
 def _inherited(path: Path, parent: str, seen: tuple[Path, ...]) -> dict[str, Any]:
     # Official paths are relative to the repository root; also try the file's own folders.
-    candidates = [Path(parent)] if Path(parent).is_absolute() else [
-        d / parent for d in (path.parent, *path.resolve().parent.parents, Path.cwd())
-    ]  # fmt: skip
+    candidates = (
+        [Path(parent)]
+        if Path(parent).is_absolute()
+        else [d / parent for d in (path.parent, *path.resolve().parent.parents, Path.cwd())]
+    )
     for candidate in candidates:
         if candidate.is_file():
             if candidate.resolve() in seen:
@@ -260,7 +269,9 @@ def _inherited(path: Path, parent: str, seen: tuple[Path, ...]) -> dict[str, Any
     key = preset_key(Path(parent).stem)
     if key is not None:
         return to_official(PRESETS[key])
-    raise file_error(path, f"inherit_from: {parent} not found (relative to the file or {Path.cwd()})")
+    raise file_error(
+        path, f"inherit_from: {parent} not found (relative to the file or {Path.cwd()})"
+    )
 
 
 def read_config(path: str | Path) -> GiraffeConfig:
@@ -282,4 +293,6 @@ def resolve_config(spec: GiraffeConfig | str | Path) -> GiraffeConfig:
         return PRESETS[key]
     if Path(text).suffix.lower() in (".yaml", ".yml") or Path(text).is_file():
         return read_config(text)
-    raise InrkitError(f"unknown GIRAFFE preset {text!r} (known: {', '.join(PRESETS)}; or pass a YAML file)")
+    raise InrkitError(
+        f"unknown GIRAFFE preset {text!r} (known: {', '.join(PRESETS)}; or pass a YAML file)"
+    )

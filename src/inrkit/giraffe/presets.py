@@ -34,7 +34,9 @@ _CHURCH_BOXES = BoxConfig(
     translation_range_min=(-0.15, -0.15, 0.0),
     translation_range_max=(0.15, 0.15, 0.0),
 )
-_CHURCH_CAMERA = GeneratorConfig(range_v=(0.5, 0.5), fov=30.0, background_rotation_range=(0.0, 0.25))
+_CHURCH_CAMERA = GeneratorConfig(
+    range_v=(0.5, 0.5), fov=30.0, background_rotation_range=(0.0, 0.25)
+)
 
 
 def _face_boxes(rotation_range: tuple[float, float]) -> BoxConfig:
@@ -75,7 +77,9 @@ def _at_256(cfg: GiraffeConfig) -> GiraffeConfig:
     )
 
 
-CARS_64 = GiraffeConfig(boxes=_CARS_BOXES, generator=GeneratorConfig(range_v=(0.41667, 0.5), fov=10.0))
+CARS_64 = GiraffeConfig(
+    boxes=_CARS_BOXES, generator=GeneratorConfig(range_v=(0.41667, 0.5), fov=10.0)
+)
 CATS_64 = GiraffeConfig(
     boxes=_face_boxes((0.40278, 0.59722)),
     generator=GeneratorConfig(range_v=(0.41667, 0.5), fov=10.0),

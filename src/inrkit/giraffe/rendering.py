@@ -14,11 +14,18 @@ BOX_PADDING = 0.1
 """Object fields are evaluated up to 1 + this in box coordinates; outside, density is zero."""
 
 
-def depth_samples(depth_range: tuple[float, float], n_steps: int, batch: int, n_rays: int,
-                  device: torch.device | None = None) -> torch.Tensor:  # fmt: skip
+def depth_samples(
+    depth_range: tuple[float, float],
+    n_steps: int,
+    batch: int,
+    n_rays: int,
+    device: torch.device | None = None,
+) -> torch.Tensor:
     """Evenly spaced depths from near to far, (B, N, S)."""
     near, far = depth_range
-    di = near + torch.linspace(0.0, 1.0, steps=n_steps, device=device).reshape(1, 1, -1) * (far - near)
+    di = near + torch.linspace(0.0, 1.0, steps=n_steps, device=device).reshape(1, 1, -1) * (
+        far - near
+    )
     return di.repeat(batch, n_rays, 1)
 
 
@@ -55,8 +62,9 @@ def in_box(p: torch.Tensor, padding: float = BOX_PADDING) -> torch.Tensor:
     return torch.all(p <= 1.0 + padding, dim=-1) & torch.all(p >= -1.0 - padding, dim=-1)
 
 
-def composite(sigma: torch.Tensor, feat: torch.Tensor, use_max: bool = False
-              ) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
+def composite(
+    sigma: torch.Tensor, feat: torch.Tensor, use_max: bool = False
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The composition operator C (Eq. 5): densities summed, features density-weighted.
 
     Args:
@@ -94,8 +102,9 @@ def field_shares(sigma: torch.Tensor, use_max: bool = False) -> torch.Tensor:
     return sigma / denom
 
 
-def volume_weights(di: torch.Tensor, ray_vector: torch.Tensor, sigma: torch.Tensor,
-                   last_dist: float = 1e10) -> torch.Tensor:  # fmt: skip
+def volume_weights(
+    di: torch.Tensor, ray_vector: torch.Tensor, sigma: torch.Tensor, last_dist: float = 1e10
+) -> torch.Tensor:
     """Quadrature weights alpha_j prod_{k<j} (1 - alpha_k) of each sample (Eq. 6).
 
     Args:
@@ -118,8 +127,9 @@ def volume_weights(di: torch.Tensor, ray_vector: torch.Tensor, sigma: torch.Tens
     return alpha * transmittance[..., :-1]
 
 
-def alpha_maps(sigma_objects: torch.Tensor, di: torch.Tensor, ray_vector: torch.Tensor
-               ) -> torch.Tensor:  # fmt: skip
+def alpha_maps(
+    sigma_objects: torch.Tensor, di: torch.Tensor, ray_vector: torch.Tensor
+) -> torch.Tensor:
     """Each object's opacity seen alone, (K, B, N, S) densities -> (B, K, N).
 
     The last interval has length 0, so the far end of the ray adds nothing (official choice).

@@ -199,4 +199,16 @@ def _train(config, out, resume_from, info, progress, tqdm) -> dict[str, Any]:  #
     finally:
         if history is not None:
             history.close()
-    return {"epoch": config.epoch_max, "best_val": best, "out_dir": str(out)}
+    return {"epoch": config.epoch_max, "best_val": best, "out_dir": str(out),
+            "weights_sha256": weights_digest(model)}  # fmt: skip
+
+
+def weights_digest(model: torch.nn.Module) -> str:
+    """SHA-256 of all parameters and buffers: equal digests mean bit-identical weights."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()

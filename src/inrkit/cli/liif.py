@@ -1,0 +1,190 @@
+"""``inrkit liif``: LIIF experiments — ``test`` (official configs) and ``eval`` (LIIF, Sec. 4).
+
+Each sub-command is a pair of small functions: ``add_<name>(subparsers)`` registers its
+parser (with ``run=...`` as default) and ``run_<name>(args) -> int`` does the work. To add a
+sub-command, write the pair and append the ``add_`` function to :data:`SUBCOMMANDS`.
+Torch and the models are imported inside the ``run_`` functions, so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from inrkit.cli.upscale import DEFAULT_CHUNK, DEFAULT_TILE, _pick_device, positive_int
+from inrkit.errors import InrkitError, file_error
+
+DEVICES = ("auto", "cpu", "cuda")
+# The keys of inrkit.liif.eval_config.EVAL_SETS (importing it would import torch for --help).
+EVAL_SET_NAMES = ("div2k", "set5", "set14", "b100", "urban100", "celebahq", "photos")
+
+
+def _add_model_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--model", default="default", metavar="CKPT",
+        help="checkpoint file, or edsr-baseline-liif / rdn-liif (default: %(default)s)",
+    )  # fmt: skip
+    p.add_argument(
+        "--device", choices=DEVICES, default="auto",
+        help="auto: cuda when available, else cpu (default: %(default)s)",
+    )  # fmt: skip
+
+
+def _note(message: str, quiet: bool = False) -> None:
+    """A remark on stderr that is not an error (stdout keeps only the results)."""
+    if not quiet:
+        from tqdm import tqdm
+
+        tqdm.write(f"note: {message}", file=sys.stderr)
+
+
+# ----- inrkit liif test ----------------------------------------------------------------------
+def add_test(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``inrkit liif test``."""
+    p = subparsers.add_parser(
+        "test",
+        help="PSNR of a model with an official test config (prints 'result: PSNR')",
+        description="Run an official LIIF test config (configs/test/test-*.yaml, e.g. ours in "
+        "configs/liif/test/) exactly as the official test.py, and print 'result: PSNR'.",
+    )
+    p.add_argument("config", type=Path, metavar="CONFIG", help="official test YAML")
+    _add_model_flags(p)
+    p.add_argument(
+        "--root", type=Path, metavar="DIR",
+        help="where the config's ./load/ folder is (default: ./load, as the official)",
+    )  # fmt: skip
+    p.add_argument("--eval-bsize", type=positive_int, metavar="N",
+                   help="queries per decoder batch (default: the config's eval_bsize)")  # fmt: skip
+    p.add_argument("--num-workers", type=int, default=0, metavar="N",
+                   help="data loader processes (default: %(default)s)")  # fmt: skip
+    p.set_defaults(run=run_test)
+
+
+def run_test(args: argparse.Namespace) -> int:
+    """Official ``test.py``: build the loader, load the model, print ``result: {:.4f}``."""
+    from torch.utils.data import DataLoader
+    from tqdm.auto import tqdm
+
+    from inrkit.data.specs import make_dataset
+    from inrkit.liif import load
+    from inrkit.liif.eval_config import load_test_config
+    from inrkit.liif.evaluate import eval_psnr
+
+    config = load_test_config(args.config, root=args.root)
+    dataset = make_dataset(config.test_dataset, where=f"{args.config}: test_dataset")
+    loader = DataLoader(dataset, batch_size=config.test_dataset.get("batch_size", 1),
+                        shuffle=False, num_workers=max(args.num_workers, 0))  # fmt: skip
+    model = load(args.model, device=_pick_device(args.device))
+    bsize = args.eval_bsize if args.eval_bsize is not None else config.eval_bsize
+    batches = tqdm(loader, desc="test", leave=False, disable=None)  # a bar only on a terminal
+    result = eval_psnr(batches, model, config.data_norm, config.eval_type, bsize)
+    print(f"result: {result:.4f}")
+    return 0
+
+
+# ----- inrkit liif eval ----------------------------------------------------------------------
+def parse_scales(text: str) -> list[float]:
+    """``4`` or ``2,3,4``: scales >= 1 (non-integer and out-of-distribution ones allowed)."""
+    scales = []
+    for part in text.split(","):
+        try:
+            value = float(part)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {part!r}") from None
+        if not math.isfinite(value) or value < 1:
+            raise argparse.ArgumentTypeError(f"scale must be a number >= 1, got {part!r}")
+        scales.append(value)
+    return scales
+
+
+def add_eval(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``inrkit liif eval``."""
+    p = subparsers.add_parser(
+        "eval",
+        help="PSNR and SSIM of a model and of bicubic on a data set at any scales",
+        description="Evaluate whole images at each scale with the set's protocol (benchmarks: "
+        "Y channel, shave = scale; div2k: RGB, shave = scale + 6; others: RGB) as PSNR and SSIM "
+        "(always on Y), beside bicubic on the same LR. At x2-x4 the official LR_bicubic "
+        "folders are used when present; other scales make LR from HR by bicubic resize.",
+    )
+    names = ", ".join(EVAL_SET_NAMES)
+    p.add_argument("--dataset", required=True, metavar="NAME",
+                   help=f"{names}, or a folder (or glob) of HR images")  # fmt: skip
+    p.add_argument("--scale", type=parse_scales, action="extend", required=True, metavar="S",
+                   help="scale(s): --scale 2 --scale 6 or --scale 2,3,4,6")  # fmt: skip
+    _add_model_flags(p)
+    p.add_argument("--root", type=Path, metavar="DIR",
+                   help="the folder with div2k/, benchmark/, celebAHQ/ "
+                   "(default: $INRKIT_DATA_ROOT, else ./load)")  # fmt: skip
+    p.add_argument("--protocol", choices=("plain", "benchmark", "div2k"),
+                   help="override the data set's protocol")  # fmt: skip
+    p.add_argument("--json", type=Path, metavar="OUT", help="also write the numbers as JSON")
+    for flag, default, what in (
+        ("--tile", DEFAULT_TILE, "input pixels per tile side; smaller needs less memory"),
+        ("--chunk", DEFAULT_CHUNK, "output pixels per decoder batch"),
+    ):
+        text = f"{what} (default: %(default)s)"
+        p.add_argument(flag, type=positive_int, default=default, metavar="N", help=text)
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notes")
+    p.set_defaults(run=run_eval)
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    """Evaluate, print the table, write the JSON."""
+    from inrkit.liif import load
+    from inrkit.liif.eval_config import open_eval_set
+    from inrkit.liif.evaluate import PROTOCOL_NOTES, evaluate_images, format_table, scale_key
+
+    scales = list(dict.fromkeys(args.scale))
+    if args.json is not None and args.json.is_dir():
+        raise file_error(args.json, "is a directory, expected a JSON file name")
+    opened = open_eval_set(args.dataset, args.root, scales)
+    protocol = args.protocol or opened.protocol
+    model = load(args.model, device=_pick_device(args.device))
+    for note in opened.notes:
+        _note(note, args.quiet)
+    progress = False if args.quiet else None  # None: bars only on a terminal
+    result = evaluate_images(model, opened.hr_images, scales, protocol, paired=opened.paired,
+                             tile=args.tile, chunk=args.chunk, progress=progress)  # fmt: skip
+    print(f"{args.dataset}: {result['images']} images, {protocol} protocol "
+          f"({PROTOCOL_NOTES[protocol]})")  # fmt: skip
+    print(format_table(result))
+    if args.json is not None:
+        lr_source = {scale_key(s): "official LR folder" if s in opened.paired else "bicubic from HR"
+                     for s in scales}  # fmt: skip
+        report = {"dataset": args.dataset, "model": str(args.model), "lr": lr_source, **result}
+        _write_json(args.json, report)
+        _note(f"wrote {args.json}", args.quiet)
+    return 0
+
+
+def _write_json(path: Path, data: dict) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=2) + "\n")
+    except OSError as e:
+        raise file_error(path, f"cannot write ({e.strerror or e})") from None
+
+
+# ----- the group -----------------------------------------------------------------------------
+# The sub-commands, in the order ``inrkit liif --help`` lists them.
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_test, add_eval]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``inrkit liif`` and its sub-commands."""
+    p = subparsers.add_parser("liif", help="LIIF experiments: test with official configs, eval",
+                              description="LIIF experiments (Chen et al., CVPR 2021).")  # fmt: skip
+    sub = p.add_subparsers(dest="liif_command", metavar="SUBCOMMAND")
+    for add in SUBCOMMANDS:
+        add(sub)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Reached only without a sub-command."""
+    raise InrkitError("liif needs a sub-command (see 'inrkit liif --help')")

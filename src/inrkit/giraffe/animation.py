@@ -1,0 +1,213 @@
+"""Writing render programs: looping GIFs (Pillow), MP4 (ffmpeg, when installed), PNG strips.
+
+As the official renderer: each animation frame is a grid of the N samples, five per row, with
+2-pixel white gaps; back-and-forth programs play forward then backward; each sample also gets
+a strip of six frames side by side, the figures of the paper. Files are written atomically
+(temp file, then rename), so an interrupted run leaves no half-written file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from inrkit.errors import InrkitError, file_error
+from inrkit.io.download import temp_path_beside
+
+FPS = 30
+GRID_COLUMNS = 5
+STRIP_FRAMES = 6
+
+
+def make_grid(images: torch.Tensor, ncol: int = GRID_COLUMNS, padding: int = 2) -> torch.Tensor:
+    """Images (N, 3, H, W) in [0, 1] -> one grid image (3, H', W') with white gaps."""
+    n, c, h, w = images.shape
+    ncol = min(ncol, n)
+    nrow = -(-n // ncol)
+    grid = torch.ones(c, nrow * (h + padding) + padding, ncol * (w + padding) + padding)
+    for i in range(n):
+        y, x = padding + (i // ncol) * (h + padding), padding + (i % ncol) * (w + padding)
+        grid[:, y : y + h, x : x + w] = images[i]
+    return grid
+
+
+def to_pil(image: torch.Tensor) -> Image.Image:
+    """(3, H, W) in [0, 1] -> an 8-bit RGB image (rounded, as torchvision's save_image)."""
+    array = (image.clamp(0, 1) * 255 + 0.5).to(torch.uint8).permute(1, 2, 0).numpy()
+    return Image.fromarray(np.ascontiguousarray(array), mode="RGB")
+
+
+def playback(n_frames: int, add_reverse: bool) -> list[int]:
+    """Frame order of the animation: forward, then backward when ``add_reverse``."""
+    forward = list(range(n_frames))
+    return forward + forward[::-1] if add_reverse else forward
+
+
+def _write_atomic(path: Path, write: object) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_path_beside(path)
+    try:
+        write(tmp)  # type: ignore[operator]
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        raise file_error(path, f"cannot write ({e.strerror or e})") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def write_gif(path: Path, frames: list[Image.Image], fps: int = FPS) -> Path:
+    """A looping animated GIF of ``frames``.
+
+    GIF times are in hundredths of a second (30 fps becomes 30 ms a frame), and Pillow stores a
+    frame equal to the previous one once, with the durations added.
+    """
+    duration = 10 * max(2, round(100 / fps))  # browsers slow down frames under 20 ms
+
+    def write(tmp: Path) -> None:
+        frames[0].save(
+            tmp,
+            format="GIF",
+            save_all=True,
+            append_images=frames[1:],
+            duration=duration,
+            loop=0,
+            optimize=False,
+        )
+
+    return _write_atomic(path, write)
+
+
+def ffmpeg_executable() -> str | None:
+    """An ffmpeg binary: on PATH, or bundled with the ``imageio-ffmpeg`` package."""
+    found = shutil.which("ffmpeg")
+    if found:
+        return found
+    try:
+        import imageio_ffmpeg  # type: ignore[import-not-found]
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except Exception:  # not installed, or its binary is missing
+        return None
+
+
+def require_mp4() -> str:
+    """The ffmpeg binary for MP4 output, or a one-line error saying how to get one."""
+    exe = ffmpeg_executable()
+    if exe is None:
+        raise InrkitError(
+            "MP4 output needs ffmpeg: install it (or 'pip install imageio-ffmpeg'), "
+            "or use --format gif"
+        )
+    return exe
+
+
+def write_mp4(path: Path, frames: list[Image.Image], fps: int = FPS) -> Path:
+    """An H.264 MP4 of ``frames`` through ffmpeg (sizes padded to even numbers)."""
+    exe = require_mp4()
+    w, h = frames[0].size
+    raw = b"".join(f.tobytes() for f in frames)
+
+    def write(tmp: Path) -> None:
+        cmd = [
+            exe,
+            "-y",
+            "-loglevel",
+            "error",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            f"{w}x{h}",
+            "-r",
+            str(fps),
+            "-i",
+            "-",
+            "-vf",
+            "pad=ceil(iw/2)*2:ceil(ih/2)*2",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-f",
+            "mp4",
+            str(tmp),
+        ]
+        done = subprocess.run(cmd, input=raw, capture_output=True, check=False)
+        if done.returncode != 0:
+            last = (done.stderr.decode(errors="replace").strip().splitlines() or ["failed"])[-1]
+            raise file_error(path, f"ffmpeg failed: {last}")
+
+    return _write_atomic(path, write)
+
+
+def write_strip(path: Path, frames: Iterable[torch.Tensor]) -> Path:
+    """A PNG of frames (3, H, W) side by side."""
+    image = to_pil(make_grid(torch.stack(list(frames)), ncol=STRIP_FRAMES))
+    return _write_atomic(path, lambda tmp: image.save(tmp, format="PNG"))
+
+
+# ----- a whole program to files -------------------------------------------------------------
+FORMATS = ("gif", "mp4", "png")
+
+
+def output_paths(program: str, out_dir: Path, n_samples: int, fmt: str = "gif") -> list[Path]:
+    """Files a program writes: ``D/NAME/NAME.gif`` (or ``.mp4``; none for png) and one strip
+    ``D/NAME/NAME_0000.png`` per sample."""
+    folder = Path(out_dir) / program
+    strips = [folder / f"{program}_{i:04d}.png" for i in range(n_samples)]
+    return strips if fmt == "png" else [folder / f"{program}.{fmt}", *strips]
+
+
+def save_program(
+    model: object,
+    program: str,
+    out_dir: str | Path,
+    *,
+    n_samples: int = 15,
+    steps: int = 32,
+    seed: int = 0,
+    fmt: str = "gif",
+    progress: bool = False,
+) -> list[Path]:
+    """Render ``program`` and write its animation and strips; returns the files written.
+
+    Frames are turned into 8-bit grids as they come, so memory holds T small images rather
+    than T x N float frames.
+    """
+    from inrkit.giraffe.programs import _generator, iter_frames, make_plan, program_name
+
+    if fmt not in FORMATS:
+        raise InrkitError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    if fmt == "mp4":
+        require_mp4()  # before spending minutes on rendering
+    name = program_name(program)
+    plan = make_plan(_generator(model), name, n_samples, steps, seed)
+    strip_frames = plan.strip_indices(STRIP_FRAMES)
+    wanted = {plan.order[i] for i in strip_frames}
+    grids: list[Image.Image] = []
+    kept: dict[int, torch.Tensor] = {}
+    for i, frame in enumerate(iter_frames(model, plan, progress=progress)):
+        if fmt != "png":
+            grids.append(to_pil(make_grid(frame)))
+        if i in wanted:
+            kept[i] = frame
+    paths = output_paths(name, Path(out_dir), n_samples, fmt)
+    written = []
+    if fmt != "png":
+        frames = [grids[plan.order[i]] for i in playback(plan.n_frames, plan.add_reverse)]
+        writer = write_gif if fmt == "gif" else write_mp4
+        written.append(writer(paths[0], frames))
+    for sample, path in enumerate(paths[-n_samples:]):
+        written.append(write_strip(path, (kept[plan.order[i]][sample] for i in strip_frames)))
+    return written

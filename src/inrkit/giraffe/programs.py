@@ -1,0 +1,438 @@
+"""Render programs: slider paths to frames, the paper's controllable animations (Sec. 4.2).
+
+Each program fixes latent codes, camera and object poses for a batch of N samples and moves
+some sliders over T frames; :func:`render` runs it and returns frames (T, N, 3, H, W). The
+names and slider paths are the official ones (``im2scene/giraffe/rendering.py``), with the
+official sample temperature 0.65 and the official random draws in the official order, so seed
+0 reproduces the official renderer's frames. Where the official programs crash (more than two
+objects in the translation programs, more than one in the interpolations) the other objects
+keep a random pose; Clevr2345's random object removal is off while rendering, so that objects
+do not flicker from frame to frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from inrkit.errors import InrkitError
+from inrkit.giraffe.generator import Generator
+
+SAMPLE_TMP = 0.65
+"""Truncation of the latent codes for renderings (official ``sample_tmp``)."""
+N_KEYS = 6
+"""Codes an interpolation passes through before looping (official ``n_samples`` there)."""
+
+Inputs = tuple[
+    tuple[torch.Tensor, ...], tuple[torch.Tensor, ...], tuple[torch.Tensor, ...], torch.Tensor
+]
+"""(latent_codes, camera_matrices, transformations, bg_rotation) of one frame."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A program's frames before rendering.
+
+    Attributes:
+        name: The official program name.
+        inputs: Generator inputs of each distinct frame.
+        order: Which distinct frame each output frame shows (the add-object programs hold
+            each stage for several frames).
+        add_reverse: The animation plays forward then backward (a back-and-forth motion).
+        loops: The last frame leads back to the first (full turns, circles, interpolations).
+    """
+
+    name: str
+    inputs: list[Inputs]
+    order: list[int]
+    add_reverse: bool
+    loops: bool
+
+    @property
+    def n_frames(self) -> int:
+        """T, the frames :func:`render` returns."""
+        return len(self.order)
+
+    def strip_indices(self, n: int = 6) -> list[int]:
+        """The frames shown in a paper-style strip of ``n`` (official ``idx_paper``)."""
+        # A loop's last frame nearly repeats its first, so stop one n-th short (official).
+        last = self.n_frames - self.n_frames // n if self.loops else self.n_frames - 1
+        last = min(last, self.n_frames - 1)
+        return [int(i) for i in np.linspace(0, last, n).astype(int)]
+
+
+def _slerp(z1: torch.Tensor, z2: torch.Tensor, t: float) -> torch.Tensor:
+    """Spherical interpolation of codes along the last axis (official ``interpolate_sphere``)."""
+    p = (z1 * z2).sum(dim=-1, keepdim=True)
+    p = p / z1.pow(2).sum(dim=-1, keepdim=True).sqrt() / z2.pow(2).sum(dim=-1, keepdim=True).sqrt()
+    omega = torch.acos(p.clamp(-1.0, 1.0))  # rounding can push |p| past 1 (NaN officially)
+    return (torch.sin((1 - t) * omega) * z1 + torch.sin(t * omega) * z2) / torch.sin(omega)
+
+
+def _fractions(steps: int) -> list[float]:
+    return [step * 1.0 / (steps - 1) for step in range(steps)]
+
+
+def _moving_last(
+    gen: Generator, b: int, k: int, fixed: list[list[float]], t_of: Callable, steps: int
+) -> list[tuple[torch.Tensor, ...]]:
+    """Poses per step where the last box follows ``t_of(i)``; with more boxes than the official
+    program places (``fixed``), the others keep one random pose."""
+    s, r = [[0.0, 0.0, 0.0]] * k, [0.5] * k
+    if k - 1 <= len(fixed):
+        return [
+            gen.get_transformations(s, fixed[: k - 1] + [t_of(i)], r, b) for i in _fractions(steps)
+        ]
+    s_rand, t_rand, r_rand = gen.get_random_transformations(b)
+    out = []
+    for i in _fractions(steps):
+        s_i, t_i, r_i = gen.get_transformations(s, [t_of(i)] * k, r, b)
+        out.append(
+            (
+                torch.cat([s_rand[:, :-1], s_i[:, -1:]], 1),
+                torch.cat([t_rand[:, :-1], t_i[:, -1:]], 1),
+                torch.cat([r_rand[:, :-1], r_i[:, -1:]], 1),
+            )
+        )
+    return out
+
+
+def _centred_or_random(gen: Generator, b: int, k: int) -> tuple[torch.Tensor, ...]:
+    """The interpolations' pose: centred for one object (official), random poses for more."""
+    if k == 1:
+        return gen.get_transformations([[0.0, 0.0, 0.0]], [[0.5, 0.5, 0.5]], [0.5], b)
+    return gen.get_random_transformations(b)
+
+
+def plan_object_rotation(gen: Generator, b: int, steps: int) -> Plan:
+    """The objects turn about the up axis: a full turn (2x the steps) when the preset's range
+    is full, else from 10% to 90% of the range and back."""
+    k = gen.get_n_boxes()
+    rot = gen.bounding_box_generator.rotation_range
+    full = rot[0] == 0 and rot[1] == 1
+    steps = steps * 2 if full else steps
+    lo, hi = (0.0, 1.0) if full else (0.1, 0.9)
+    codes = gen.get_latent_codes(b, tmp=SAMPLE_TMP)
+    bg = gen.get_random_bg_rotation(b)
+    camera = gen.get_camera(batch_size=b)
+    s, t, _ = gen.get_transformations([[0, 0, 0]] * k, [[0.5, 0.5, 0.5]] * k, [0.0] * k, b)
+    inputs = [
+        (codes, camera, (s, t, gen.get_rotation([lo + i * (hi - lo)] * k, b)), bg)
+        for i in _fractions(steps)
+    ]
+    return Plan("object_rotation", inputs, list(range(steps)), add_reverse=not full, loops=full)
+
+
+def _plan_translation(
+    gen: Generator, b: int, steps: int, name: str, fixed: list[list[float]], t_of: Callable
+) -> Plan:
+    codes = gen.get_latent_codes(b, tmp=SAMPLE_TMP)
+    bg = gen.get_random_bg_rotation(b)
+    camera = gen.get_camera(batch_size=b)
+    poses = _moving_last(gen, b, gen.get_n_boxes(), fixed, t_of, steps)
+    return Plan(name, [(codes, camera, p, bg) for p in poses], list(range(steps)), True, False)
+
+
+def plan_object_translation_horizontal(gen: Generator, b: int, steps: int) -> Plan:
+    """An object slides sideways (along world y, the image's horizontal axis) and back."""
+    x = 0.5 if gen.get_n_boxes() == 1 else 1.0
+    return _plan_translation(
+        gen, b, steps, "object_translation_horizontal", [[0.5, 0.5, 0.0]], lambda i: [x, i, 0.0]
+    )
+
+
+def plan_object_translation_vertical(gen: Generator, b: int, steps: int) -> Plan:
+    """An object moves in depth (along world x, towards the camera) and back."""
+    y = 0.5 if gen.get_n_boxes() == 1 else 0.2
+    return _plan_translation(
+        gen, b, steps, "object_translation_vertical", [[0.4, 0.8, 0.0]], lambda i: [i, y, 0.0]
+    )
+
+
+def _plan_interpolation(gen: Generator, b: int, steps: int, name: str, slot: int) -> Plan:
+    """Codes in ``slot`` (1: object appearance, 0: object shape, 3: background appearance)
+    pass through N_KEYS random codes and back to the first."""
+    codes = list(gen.get_latent_codes(b, tmp=SAMPLE_TMP))
+    keys = [gen.sample_z(codes[slot].shape, tmp=SAMPLE_TMP) for _ in range(N_KEYS)]
+    bg = gen.get_random_bg_rotation(b)
+    camera = gen.get_camera(batch_size=b)
+    poses = _centred_or_random(gen, b, gen.get_n_boxes())
+    inputs = []
+    for j in range(N_KEYS):
+        for w in _fractions(steps):
+            frame_codes = list(codes)
+            frame_codes[slot] = _slerp(keys[j], keys[(j + 1) % N_KEYS], w)
+            inputs.append((tuple(frame_codes), camera, poses, bg))
+    return Plan(name, inputs, list(range(len(inputs))), add_reverse=False, loops=True)
+
+
+def plan_interpolate_app(gen: Generator, b: int, steps: int) -> Plan:
+    """The objects' appearance changes; shape, pose and background stay."""
+    return _plan_interpolation(gen, b, steps, "interpolate_app", 1)
+
+
+def plan_interpolate_shape(gen: Generator, b: int, steps: int) -> Plan:
+    """The objects' shape changes; appearance, pose and background stay."""
+    return _plan_interpolation(gen, b, steps, "interpolate_shape", 0)
+
+
+def plan_interpolate_app_bg(gen: Generator, b: int, steps: int) -> Plan:
+    """The background's appearance changes; the objects stay."""
+    return _plan_interpolation(gen, b, steps, "interpolate_app_bg", 3)
+
+
+def plan_object_translation_circle(gen: Generator, b: int, steps: int) -> Plan:
+    """The last object drives a full circle on the ground; the others stay."""
+    k = gen.get_n_boxes()
+    codes = gen.get_latent_codes(b, tmp=SAMPLE_TMP)
+    bg = gen.get_random_bg_rotation(b)
+    camera = gen.get_camera(batch_size=b)
+    s_rand, t_rand, r_rand = gen.get_random_transformations(b)
+    inputs = []
+    for i in _fractions(steps):
+        cos_i = float(np.float32(np.cos(2 * np.pi * i) * 0.5 + 0.5))
+        sin_i = float(np.float32(np.sin(2 * np.pi * i) * 0.5 + 0.5))
+        if k <= 2:
+            t_val = [[0.5, 0.5, 0.0]] * (k - 1) + [[cos_i, sin_i, 0.0]]
+            poses = gen.get_transformations([[0, 0, 0]] * k, t_val, [0.0] * k, b)
+        else:
+            _, t_i, _ = gen.get_transformations(val_t=[[cos_i, sin_i, 0.0]], batch_size=b)
+            poses = (s_rand, torch.cat([t_rand[:, :-1], t_i], dim=1), r_rand)
+        inputs.append((codes, camera, poses, bg))
+    return Plan(
+        "object_translation_circle", inputs, list(range(steps)), add_reverse=False, loops=True
+    )
+
+
+def plan_render_camera_elevation(gen: Generator, b: int, steps: int) -> Plan:
+    """The camera rises from 10% to 90% of the preset's elevation range."""
+    k = gen.get_n_boxes()
+    codes = gen.get_latent_codes(b, tmp=SAMPLE_TMP)
+    bg = gen.get_random_bg_rotation(b)
+    poses = gen.get_transformations([[0.0, 0.0, 0.0]] * k, [[0.5, 0.5, 0.5]] * k, [0.5] * k, b)
+    inputs = [
+        (codes, gen.get_camera(val_v=0.1 + v * 0.8, batch_size=b), poses, bg)
+        for v in _fractions(steps)
+    ]
+    return Plan(
+        "render_camera_elevation", inputs, list(range(steps)), add_reverse=False, loops=False
+    )
+
+
+def _plan_add(
+    gen: Generator,
+    b: int,
+    steps: int,
+    name: str,
+    t_val: list[list[float]],
+    s_val: list[list[float]],
+    r_val: list[float],
+    counts: list[int],
+) -> Plan:
+    """Objects appear one stage at a time; stage ``i`` shows the first ``counts[i]`` objects."""
+    n = len(t_val)
+    z_shape, z_app, z_shape_bg, z_app_bg = gen.get_latent_codes(b, tmp=SAMPLE_TMP)
+    z_shape = gen.sample_z((b, n, z_shape.shape[-1]), tmp=SAMPLE_TMP)
+    z_app = gen.sample_z((b, n, z_app.shape[-1]), tmp=SAMPLE_TMP)
+    bg = gen.get_random_bg_rotation(b)
+    camera = gen.get_camera(val_v=0.0, batch_size=b)
+    inputs = [
+        (
+            (z_shape[:, :c], z_app[:, :c], z_shape_bg, z_app_bg),
+            camera,
+            gen.get_transformations(s_val[:c], t_val[:c], r_val[:c], b),
+            bg,
+        )
+        for c in counts
+    ]
+    # Official: 128 // 6 = 21 frames per stage at 32 steps, i.e. 4 * steps // 6.
+    hold = max(1, 4 * steps // len(counts))
+    order = [stage for stage in range(len(counts)) for _ in range(hold)]
+    return Plan(name, inputs, order, add_reverse=True, loops=False)
+
+
+def plan_render_add_cars(gen: Generator, b: int, steps: int) -> Plan:
+    """Six cars appear one by one on a 2 x 3 grid (the paper's Fig. 1 trick)."""
+    t_val = [
+        [-0.7, -0.8, 0.0],
+        [-0.7, 0.5, 0.0],
+        [-0.7, 1.8, 0.0],
+        [1.5, -0.8, 0.0],
+        [1.5, 0.5, 0.0],
+        [1.5, 1.8, 0.0],
+    ]
+    return _plan_add(
+        gen,
+        b,
+        steps,
+        "render_add_cars",
+        t_val,
+        [[-1.0, -1.0, -1.0]] * 6,
+        [0.5] * 6,
+        list(range(1, 7)),
+    )
+
+
+def plan_render_add_clevr10(gen: Generator, b: int, steps: int) -> Plan:
+    """Twelve Clevr objects appear two at a time on a 3 x 4 grid."""
+    t_val = []
+    for i in range(6):
+        x = (0.0, 0.5, 1.0)[i % 3]
+        y = 0.0 if i < 3 else 0.8
+        t_val += [[x, y, 0.0], [x, y + 0.4, 0.0]]
+    return _plan_add(
+        gen,
+        b,
+        steps,
+        "render_add_clevr10",
+        t_val,
+        [[0.0, 0.0, 0.0]] * 12,
+        [0.0] * 12,
+        list(range(2, 13, 2)),
+    )
+
+
+def plan_render_add_clevr6(gen: Generator, b: int, steps: int) -> Plan:
+    """Six Clevr objects appear one by one on a 2 x 3 grid."""
+    t_val = [[(0.2, 0.8)[i % 2], (0.0, 0.0, 0.5, 0.5, 1.0, 1.0)[i], 0.0] for i in range(6)]
+    return _plan_add(
+        gen,
+        b,
+        steps,
+        "render_add_clevr6",
+        t_val,
+        [[0.0, 0.0, 0.0]] * 6,
+        [0.0] * 6,
+        list(range(1, 7)),
+    )
+
+
+PROGRAMS: dict[str, Callable[[Generator, int, int], Plan]] = {
+    "object_rotation": plan_object_rotation,
+    "object_translation_horizontal": plan_object_translation_horizontal,
+    "object_translation_vertical": plan_object_translation_vertical,
+    "interpolate_app": plan_interpolate_app,
+    "interpolate_shape": plan_interpolate_shape,
+    "interpolate_app_bg": plan_interpolate_app_bg,
+    "object_translation_circle": plan_object_translation_circle,
+    "render_camera_elevation": plan_render_camera_elevation,
+    "render_add_cars": plan_render_add_cars,
+    "render_add_clevr10": plan_render_add_clevr10,
+    "render_add_clevr6": plan_render_add_clevr6,
+}
+ALIASES = {"object_translation_depth": "object_translation_vertical"}
+MAX_SAMPLES, MAX_STEPS = 256, 1000
+
+
+def program_name(name: str) -> str:
+    """The official name for ``name`` (aliases resolved); InrkitError if unknown."""
+    name = ALIASES.get(name, name)
+    if name not in PROGRAMS:
+        known = ", ".join([*PROGRAMS, *ALIASES])
+        raise InrkitError(f"unknown render program {name!r} (known: {known})")
+    return name
+
+
+def check_counts(n_samples: int, steps: int) -> None:
+    """Raise InrkitError for counts that are negative, zero or absurdly large."""
+    if (
+        isinstance(n_samples, bool)
+        or not isinstance(n_samples, int)
+        or not 1 <= n_samples <= MAX_SAMPLES
+    ):
+        raise InrkitError(
+            f"n_samples must be a whole number from 1 to {MAX_SAMPLES}, got {n_samples!r}"
+        )
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 2 <= steps <= MAX_STEPS:
+        raise InrkitError(f"steps must be a whole number from 2 to {MAX_STEPS}, got {steps!r}")
+
+
+def make_plan(
+    gen: Generator, program: str, n_samples: int = 15, steps: int = 32, seed: int = 0
+) -> Plan:
+    """The program's frame inputs, drawn from the torch and NumPy streams seeded with ``seed``.
+
+    The global random states are restored afterwards, so rendering has no side effects.
+    """
+    check_counts(n_samples, steps)
+    plan_fn = PROGRAMS[program_name(program)]
+    np_state = np.random.get_state()
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            np.random.seed(seed % 2**32)
+            return plan_fn(gen, n_samples, steps)
+    finally:
+        np.random.set_state(np_state)
+
+
+def _generator(model: object) -> Generator:
+    gen = getattr(model, "generator", model)
+    if not isinstance(gen, Generator):
+        raise TypeError(f"expected a GiraffeModel or Generator, got {type(model).__name__}")
+    return gen
+
+
+def iter_frames(
+    model: object, plan: Plan, *, return_alpha_map: bool = False, progress: bool = False
+) -> Iterator[torch.Tensor]:
+    """Each distinct frame of ``plan`` on the CPU: (N, 3, H, W) in [0, 1], or alpha maps."""
+    gen = _generator(model)
+    existence = gen.sample_object_existance
+    gen.sample_object_existance = False  # no flicker: objects stay for the whole animation
+    try:
+        for codes, camera, poses, bg in tqdm(
+            plan.inputs,
+            desc=plan.name,
+            disable=None if progress else True,
+            leave=False,
+            unit="frame",
+        ):
+            with torch.no_grad():
+                yield gen(
+                    codes[0].shape[0],
+                    codes,
+                    camera,
+                    poses,
+                    bg,
+                    mode="val",
+                    return_alpha_map=return_alpha_map,
+                ).cpu()
+    finally:
+        gen.sample_object_existance = existence
+
+
+def render(
+    model: object,
+    program: str,
+    *,
+    n_samples: int = 15,
+    steps: int = 32,
+    seed: int = 0,
+    return_alpha_map: bool = False,
+    progress: bool = False,
+) -> torch.Tensor:
+    """Run a render program and return its frames.
+
+    Args:
+        model: A loaded model (its averaged generator renders) or a :class:`Generator`.
+        program: An official program name (see :data:`PROGRAMS`).
+        n_samples: Scenes per frame (N).
+        steps: Frames per slider sweep (programs derive T from it, e.g. 6 x steps for the
+            interpolations, 2 x steps for a full turn).
+        seed: Seed of the codes and random poses; the same seed gives the same frames.
+        return_alpha_map: Return each object's alpha map (T, N, K, 16, 16) instead.
+        progress: Show a progress bar.
+
+    Returns:
+        Frames (T, N, 3, H, W) in [0, 1].
+    """
+    plan = make_plan(_generator(model), program, n_samples, steps, seed)
+    distinct = torch.stack(
+        list(iter_frames(model, plan, return_alpha_map=return_alpha_map, progress=progress))
+    )
+    return distinct[plan.order]

@@ -1,0 +1,182 @@
+"""What to evaluate LIIF on: official test configs and named evaluation sets (LIIF, Sec. 4).
+
+* :func:`load_test_config` reads an official ``configs/test/test-*.yaml`` unchanged (safe YAML,
+  ``inherit_from`` allowed) into a :class:`LiifTestConfig`, checked at the edge.
+* :data:`EVAL_SETS` says where each standard set keeps its HR images (and the official
+  LR_bicubic folders at x2-x4) under the ``load/`` root, and which PSNR protocol it uses;
+  :func:`open_eval_set` turns a name (or a folder of HR images) into what
+  :func:`~inrkit.liif.evaluate.evaluate_images` takes.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from inrkit.errors import InrkitError
+from inrkit.liif.config import _read_yaml
+
+_EVAL_TYPE = re.compile(r"^(div2k|benchmark)-([1-9]\d*)$")
+# Official configs point at ./load/...; ``--root DIR`` moves that folder.
+_LOAD_PREFIX = re.compile(r"^(\./)?load(/|$)")
+
+
+@dataclass(frozen=True)
+class LiifTestConfig:
+    """An official LIIF test config (``configs/test/test-*.yaml``)."""
+
+    test_dataset: dict[str, Any]
+    """``{'dataset': {name, args}, 'wrapper': {name, args}, 'batch_size'}``."""
+    data_norm: dict[str, Any] | None = None
+    """Input / output normalisation ``(x - sub) / div``; None: none (official default)."""
+    eval_type: str | None = None
+    """PSNR protocol: None (plain RGB), ``div2k-N`` or ``benchmark-N``."""
+    eval_bsize: int | None = None
+    """Queries per decoder batch (None: all at once)."""
+
+
+def _check_norm(norm: Any, source: str) -> None:
+    if norm is None:
+        return
+    for key in ("inp", "gt"):
+        part = norm.get(key) if isinstance(norm, dict) else None
+        for op in ("sub", "div"):
+            values = part.get(op) if isinstance(part, dict) else None
+            if (
+                not isinstance(values, list)
+                or not values
+                or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+            ):
+                raise InrkitError(f"{source}: data_norm.{key}.{op} must be a list of numbers")
+            if op == "div" and any(v == 0 for v in values):
+                raise InrkitError(f"{source}: data_norm.{key}.div must not contain 0")
+
+
+def parse_test_config(data: dict[str, Any], source: str = "config") -> LiifTestConfig:
+    """Validate plain data into a :class:`LiifTestConfig`; errors name ``source`` and the key."""
+    unknown = sorted(set(data) - set(LiifTestConfig.__dataclass_fields__))
+    if unknown:
+        keys = ", ".join(map(str, unknown))
+        raise InrkitError(f"{source}: unknown key(s) {keys} (a test config has "
+                          "test_dataset, data_norm, eval_type, eval_bsize)")  # fmt: skip
+    spec = data.get("test_dataset")
+    if not isinstance(spec, dict) or not isinstance(spec.get("dataset"), dict):
+        raise InrkitError(
+            f"{source}: 'test_dataset' must be a mapping with 'dataset' and 'wrapper'"
+        )
+    batch = spec.get("batch_size", 1)
+    if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
+        raise InrkitError(
+            f"{source}: test_dataset.batch_size must be a positive integer, got {batch!r}"
+        )
+    eval_type = data.get("eval_type")
+    if eval_type is not None and not (isinstance(eval_type, str) and _EVAL_TYPE.match(eval_type)):
+        raise InrkitError(f"{source}: eval_type must be div2k-N or benchmark-N, got {eval_type!r}")
+    bsize = data.get("eval_bsize")
+    if bsize is not None and (not isinstance(bsize, int) or isinstance(bsize, bool) or bsize < 1):
+        raise InrkitError(f"{source}: eval_bsize must be a positive integer, got {bsize!r}")
+    _check_norm(data.get("data_norm"), source)
+    return LiifTestConfig(**copy.deepcopy(data))
+
+
+def rebase_load_paths(spec: dict[str, Any], root: str | Path) -> dict[str, Any]:
+    """A copy of a dataset spec whose ``./load/...`` path arguments point under ``root``."""
+    spec = copy.deepcopy(spec)
+    args = (spec.get("dataset") or {}).get("args") or {}
+    for key, value in args.items():
+        if isinstance(value, str) and _LOAD_PREFIX.match(value):
+            args[key] = str(Path(root) / _LOAD_PREFIX.sub("", value))
+    return spec
+
+
+def load_test_config(path: str | Path, root: str | Path | None = None) -> LiifTestConfig:
+    """Read an official test config; with ``root``, its ``./load/`` paths move there."""
+    path = Path(path)
+    config = parse_test_config(_read_yaml(path.resolve()), str(path))
+    if root is None:
+        return config
+    return replace(config, test_dataset=rebase_load_paths(config.test_dataset, root))
+
+
+# ----- named evaluation sets ----------------------------------------------------------------
+# Name -> PSNR protocol. The folders are those of ``inrkit.data.layouts`` under the root.
+EVAL_SETS: dict[str, str] = {
+    "div2k": "div2k",  # DIV2K_valid_HR, LR from DIV2K_valid_LR_bicubic/X2-X4
+    "set5": "benchmark",  # benchmark/Set5/HR, LR from benchmark/Set5/LR_bicubic/X2-X4
+    "set14": "benchmark",
+    "b100": "benchmark",
+    "urban100": "benchmark",
+    "celebahq": "plain",  # celebAHQ/256, the 'val' split of split.json when there is one
+    "photos": "plain",  # the bundled held-out photos (no root needed)
+}
+BENCHMARK_FOLDERS = {"set5": "Set5", "set14": "Set14", "b100": "B100", "urban100": "Urban100"}
+OFFICIAL_LR_SCALES = (2, 3, 4)
+
+
+@dataclass
+class OpenedEvalSet:
+    """An evaluation set ready for :func:`~inrkit.liif.evaluate.evaluate_images`."""
+
+    hr_images: Any
+    """A data set of (3, H, W) HR images."""
+    paired: dict[float, Any]
+    """``{scale: data set of (LR, HR)}`` for the scales with official LR folders."""
+    protocol: str
+    """The set's PSNR protocol."""
+    notes: list[str]
+    """What the user should know (e.g. an LR folder that was not found)."""
+
+
+def _official_pairs(name: str, root: Path, scales: list[float]) -> tuple[dict, list[str]]:
+    """Official LR/HR pairs at the scales 2, 3, 4 whose LR folder exists; notes for the rest."""
+    from inrkit.data import layouts
+
+    paired, notes = {}, []
+    for s in (s for s in scales if s in OFFICIAL_LR_SCALES):
+        try:  # only a missing LR folder falls back; a broken one is an error below
+            folder = (layouts.div2k_lr(root, int(s)) if name == "div2k"
+                      else layouts.benchmark_lr(root, BENCHMARK_FOLDERS[name], int(s)))  # fmt: skip
+        except InrkitError:
+            notes.append(f"no official x{s:g} LR folder under {root}: LR made from HR by bicubic")
+            continue
+        if name == "div2k":
+            paired[s] = layouts.div2k_paired(root, int(s))
+        else:
+            paired[s] = layouts.benchmark_paired(root, BENCHMARK_FOLDERS[name], int(s))
+        notes.append(f"x{s:g}: official LR images from {folder}")
+    return paired, notes
+
+
+def open_eval_set(name: str, root: str | Path | None, scales: list[float]) -> OpenedEvalSet:
+    """Open a named set (see :data:`EVAL_SETS`), or a folder / glob of your HR images.
+
+    ``root`` is the ``load/`` folder (None: ``$INRKIT_DATA_ROOT``, else ``load``); a missing
+    folder is a one-line error that names it and the command that fetches it.
+    """
+    from inrkit.data import layouts
+
+    root = layouts.data_root(root)
+    if name not in EVAL_SETS:
+        if Path(name).is_dir() or any(c in name for c in "*?["):
+            return OpenedEvalSet(layouts.image_glob(name), {}, "plain", [])
+        known = ", ".join(EVAL_SETS)
+        raise InrkitError(f"unknown dataset {name!r} (known: {known}; or a folder of HR images)")
+    if name == "photos":
+        from inrkit.data.photos import Photos
+
+        return OpenedEvalSet(Photos("held_out"), {}, "plain", [])
+    if name == "celebahq":
+        hr_dir = layouts.celebahq(root, 256)
+        if (root / "celebAHQ" / "split.json").is_file():
+            files = [hr_dir / n for n in layouts.celebahq_split(root, "val")]
+            return OpenedEvalSet(layouts.ImageFiles(files), {}, "plain", [])
+        return OpenedEvalSet(layouts.image_glob(str(hr_dir)), {}, "plain", [])
+    if name == "div2k":
+        hr = layouts.div2k(root, "valid")
+    else:
+        hr = layouts.benchmark(root, BENCHMARK_FOLDERS[name])
+    paired, notes = _official_pairs(name, root, scales)
+    return OpenedEvalSet(hr, paired, EVAL_SETS[name], notes)

@@ -1,0 +1,103 @@
+"""Shared helpers of the GIRAFFE tests: fixture paths and a tiny configuration."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from inrkit.giraffe.config import (
+    BoxConfig,
+    DiscriminatorConfig,
+    FieldConfig,
+    GeneratorConfig,
+    GiraffeConfig,
+    NeuralRendererConfig,
+)
+from inrkit.giraffe.model import Giraffe
+
+TESTS = Path(__file__).resolve().parents[1]
+FIXTURES = TESTS / "fixtures" / "giraffe"
+SHARED = TESTS.parent.parent / "shared" / "fixtures" / "giraffe" / "cars64"
+
+
+def fixture_checkpoint() -> Path:
+    """The official-structure cars64 checkpoint; fails in CI when missing, else skips."""
+    path = SHARED / "model.pt"
+    if path.is_file():
+        return path
+    if os.environ.get("CI"):
+        pytest.fail(f"GIRAFFE reference checkpoint missing: {path}")
+    pytest.skip(f"model.pt lives in {SHARED}, which is not beside this checkout")
+
+
+def fixture_arrays() -> dict[str, torch.Tensor]:
+    """Every array of fixtures.npz as a tensor (float64 slider values stay float64)."""
+    with np.load(FIXTURES / "fixtures.npz") as data:
+        return {k: torch.from_numpy(data[k]) for k in data.files}
+
+
+TINY = GiraffeConfig(
+    img_size=32,
+    z_dim=8,
+    z_dim_bg=4,
+    decoder=FieldConfig(
+        hidden_size=16,
+        n_blocks=4,
+        skips=(2,),
+        n_freq_posenc=3,
+        n_freq_posenc_views=2,
+        rgb_out_dim=8,
+    ),
+    background=FieldConfig(
+        hidden_size=8,
+        n_blocks=2,
+        skips=(),
+        n_freq_posenc=2,
+        n_freq_posenc_views=1,
+        rgb_out_dim=8,
+        downscale_p_by=12.0,
+    ),
+    boxes=BoxConfig(
+        scale_range_min=(0.2, 0.16, 0.16),
+        scale_range_max=(0.25, 0.2, 0.2),
+        translation_range_min=(-0.22, -0.12, 0.0),
+        translation_range_max=(0.22, 0.12, 0.0),
+    ),
+    generator=GeneratorConfig(range_v=(0.41667, 0.5), fov=10.0, n_ray_samples=12),
+    neural_renderer=NeuralRendererConfig(n_feat=8, input_dim=8, min_feat=4),
+    discriminator=DiscriminatorConfig(n_feat=16),
+)
+"""A model of a few thousand weights with the cars camera and boxes; 32 px output."""
+
+
+def tiny_network(cfg: GiraffeConfig = TINY, seed: int = 0, solid: float = 5.0) -> Giraffe:
+    """A seeded tiny model whose objects are dense (density bias raised by ``solid``)."""
+    torch.manual_seed(seed)
+    net = Giraffe(cfg)
+    with torch.no_grad():
+        for gen in (net.generator, net.generator_test):
+            if gen is not None:
+                gen.decoder.sigma_out.bias += solid
+    return net.eval()
+
+
+def tiny_config(**generator: object) -> GiraffeConfig:
+    """TINY with generator settings replaced."""
+    return replace(TINY, generator=replace(TINY.generator, **generator))
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models run fastest on one thread; on a shared machine, two threads spin and wait.
+
+    Import it into a test module to apply it to every test there; the count is restored after.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -1,0 +1,150 @@
+"""Render programs on a tiny model (frames, GIF, strips, determinism) and their geometry on the
+reference checkpoint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from giraffe_testlib import TINY, fixture_checkpoint, one_thread, tiny_network  # noqa: F401
+from PIL import Image
+
+import inrkit.giraffe as giraffe
+from inrkit.errors import InrkitError
+from inrkit.giraffe.animation import ffmpeg_executable, make_grid, save_program
+from inrkit.giraffe.model import GiraffeModel
+from inrkit.giraffe.programs import PROGRAMS, make_plan
+
+STEPS = 4
+FRAME_MS = 30  # 30 frames per second, in GIF's hundredths of a second
+# Frames T for STEPS: full turns double, interpolations pass through 6 codes, additions hold
+# each of 6 stages for 4 * steps // 6 frames.
+EXPECTED_T = {
+    "object_rotation": 2 * STEPS,
+    "object_translation_horizontal": STEPS,
+    "object_translation_vertical": STEPS,
+    "interpolate_app": 6 * STEPS,
+    "interpolate_shape": 6 * STEPS,
+    "interpolate_app_bg": 6 * STEPS,
+    "object_translation_circle": STEPS,
+    "render_camera_elevation": STEPS,
+    "render_add_cars": 6 * 2,
+    "render_add_clevr10": 6 * 2,
+    "render_add_clevr6": 6 * 2,
+}
+BACK_AND_FORTH = {
+    "object_translation_horizontal",
+    "object_translation_vertical",
+    "render_add_cars",
+    "render_add_clevr10",
+    "render_add_clevr6",
+}
+
+
+@pytest.fixture(scope="module")
+def tiny() -> GiraffeModel:
+    return GiraffeModel(network=tiny_network(), config=TINY)
+
+
+def test_every_official_program_is_known() -> None:
+    assert set(PROGRAMS) == set(EXPECTED_T)
+
+
+@pytest.mark.parametrize("program", list(EXPECTED_T))
+def test_program_writes_a_looping_gif_and_strips(tiny, tmp_path: Path, program: str) -> None:
+    n = 3
+    files = save_program(tiny, program, tmp_path, n_samples=n, steps=STEPS, seed=1)
+    gif, strips = files[0], files[1:]
+    assert gif == tmp_path / program / f"{program}.gif" and len(strips) == n
+    t = EXPECTED_T[program]
+    frames = 2 * t if program in BACK_AND_FORTH else t
+    with Image.open(gif) as im:
+        assert im.info["loop"] == 0 and im.size == (3 * 32 + 4 * 2, 32 + 2 * 2)  # 3 in a row
+        # Pillow stores a frame equal to the previous one once, with the durations added.
+        durations = []
+        for i in range(im.n_frames):
+            im.seek(i)
+            durations.append(im.info["duration"])
+    assert sum(durations) == frames * FRAME_MS and len(durations) <= frames
+    with Image.open(strips[0]) as im:
+        assert im.size == (6 * 32 + 7 * 2, 32 + 2 * 2)
+
+
+def test_render_returns_frames_and_is_deterministic(tiny) -> None:
+    frames = giraffe.render(tiny, "interpolate_app", n_samples=2, steps=3, seed=5)
+    assert frames.shape == (18, 2, 3, 32, 32)
+    assert frames.min() >= 0 and frames.max() <= 1
+    assert torch.equal(
+        frames, giraffe.render(tiny, "interpolate_app", n_samples=2, steps=3, seed=5)
+    )
+    assert not torch.equal(
+        frames, giraffe.render(tiny, "interpolate_app", n_samples=2, steps=3, seed=6)
+    )
+    state = torch.random.get_rng_state()
+    giraffe.render(tiny.generator, "object_translation_depth", n_samples=1, steps=2)  # alias
+    assert torch.equal(state, torch.random.get_rng_state())  # no side effect on global RNG
+
+
+def test_add_programs_hold_each_stage_and_grow_the_scene(tiny) -> None:
+    plan = make_plan(tiny.generator, "render_add_clevr10", 1, 32)
+    assert plan.n_frames == 126  # the official 6 stages x 21 frames at 32 steps
+    assert [codes[0].shape[1] for codes, *_ in plan.inputs] == [2, 4, 6, 8, 10, 12]
+    assert plan.strip_indices() == [0, 25, 50, 75, 100, 125]
+
+
+def test_bad_program_and_counts(tiny, tmp_path: Path) -> None:
+    with pytest.raises(InrkitError, match="unknown render program 'spin'"):
+        giraffe.render(tiny, "spin")
+    for kwargs in ({"n_samples": 0}, {"n_samples": -2}, {"steps": 1}, {"n_samples": 10**6}):
+        with pytest.raises(InrkitError, match="must be a whole number"):
+            giraffe.render(tiny, "object_rotation", **kwargs)
+    with pytest.raises(InrkitError, match="unknown format"):
+        save_program(tiny, "object_rotation", tmp_path, fmt="avi")
+
+
+@pytest.mark.skipif(ffmpeg_executable() is not None, reason="an ffmpeg backend is installed")
+def test_mp4_without_ffmpeg_is_a_clean_error(tiny, tmp_path: Path) -> None:
+    with pytest.raises(InrkitError, match="MP4 output needs ffmpeg"):
+        save_program(tiny, "object_rotation", tmp_path, n_samples=1, steps=2, fmt="mp4")
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.skipif(ffmpeg_executable() is None, reason="no ffmpeg backend installed")
+def test_mp4_with_ffmpeg(tiny, tmp_path: Path) -> None:
+    files = save_program(tiny, "object_rotation", tmp_path, n_samples=1, steps=2, fmt="mp4")
+    assert files[0].suffix == ".mp4" and files[0].stat().st_size > 0
+
+
+def test_grid_layout() -> None:
+    grid = make_grid(torch.zeros(7, 3, 4, 4))
+    assert grid.shape == (3, 2 * 6 + 2, 5 * 6 + 2)  # 5 per row, 2 rows
+    assert grid[:, 0].eq(1).all() and grid[:, 2:6, 2:6].eq(0).all()
+
+
+@pytest.fixture(scope="module")
+def reference() -> GiraffeModel:
+    return giraffe.load(fixture_checkpoint(), config="cars_64")
+
+
+def alpha_of(model: GiraffeModel, program: str) -> torch.Tensor:
+    """(T, 16, 16) alpha map of the one object of one sample."""
+    return giraffe.render(model, program, n_samples=1, steps=6, return_alpha_map=True)[:, 0, 0]
+
+
+def test_horizontal_translation_moves_the_alpha_centroid_across(reference) -> None:
+    alpha = alpha_of(reference, "object_translation_horizontal")
+    cols = torch.arange(16.0)
+    centroid = (alpha * cols).sum((1, 2)) / alpha.sum((1, 2))
+    assert (centroid.diff() > 0.2).all(), centroid
+    assert centroid[-1] - centroid[0] > 4  # pixels of 16
+
+
+def test_depth_translation_shrinks_the_alpha_as_the_object_moves_away(reference) -> None:
+    plan = make_plan(reference.generator, "object_translation_vertical", 1, 6)
+    alpha = alpha_of(reference, "object_translation_vertical")
+    camera = plan.inputs[0][1][1][0, :3, 3]
+    distance = torch.stack([(camera - poses[1][0, 0]).norm() for _, _, poses, _ in plan.inputs])
+    area = alpha.sum((1, 2))[distance.argsort()]  # nearest first
+    assert (area.diff() < 0).all(), area
+    assert area[-1] < 0.8 * area[0]

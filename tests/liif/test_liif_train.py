@@ -1,0 +1,200 @@
+"""LIIF training: official configs run, resume is exact, kills and NaNs lose nothing, DDP."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+from PIL import Image
+
+from inrkit.errors import InrkitError
+from inrkit.liif import load
+from inrkit.liif.config import load_config
+from inrkit.liif.train import learning_rate, train, weights_digest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _photos(folder: Path, n: int = 3, side: int = 40) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for i in range(n):
+        y, x = np.mgrid[0:side, 0:side] / side
+        img = 120 + 80 * np.stack([np.sin(5 * x + i), np.cos(4 * y - i), np.sin(7 * x * y)], -1)
+        img += rng.normal(0, 10, img.shape)
+        Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save(folder / f"{i:04d}.png")
+    return folder
+
+
+def _config(tmp_path: Path, **changes) -> Path:
+    """An official-structure training config on a tiny model and tiny folders."""
+    data = _photos(tmp_path / "hr")
+    cfg = {
+        "train_dataset": {
+            "dataset": {"name": "image-folder", "args": {"root_path": str(data), "repeat": 2,
+                                                         "cache": "in_memory"}},
+            "wrapper": {"name": "sr-implicit-downsampled",
+                        "args": {"inp_size": 8, "scale_max": 4, "augment": True, "sample_q": 48}},
+            "batch_size": 2,
+        },
+        "val_dataset": {
+            "dataset": {"name": "image-folder", "args": {"root_path": str(data), "first_k": 2}},
+            "wrapper": {"name": "sr-implicit-downsampled",
+                        "args": {"inp_size": 8, "scale_max": 4, "sample_q": 48}},
+            "batch_size": 2,
+        },
+        "data_norm": {"inp": {"sub": [0.5], "div": [0.5]}, "gt": {"sub": [0.5], "div": [0.5]}},
+        "model": {"name": "liif", "args": {
+            "encoder_spec": {"name": "edsr-baseline",
+                             "args": {"n_resblocks": 1, "n_feats": 8, "no_upsampling": True}},
+            "imnet_spec": {"name": "mlp", "args": {"out_dim": 3, "hidden_list": [16, 16]}}}},
+        "optimizer": {"name": "adam", "args": {"lr": 1.0e-3}},
+        "epoch_max": 3,
+        "multi_step_lr": {"milestones": [2], "gamma": 0.5},
+        "epoch_val": 1,
+        "epoch_save": 2,
+    }  # fmt: skip
+    cfg.update(changes)
+    path = tmp_path / "train_tiny.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def test_official_config_trains_and_writes_everything(tmp_path: Path) -> None:
+    result = train(load_config(_config(tmp_path)), tmp_path / "run", progress=False)
+    run = tmp_path / "run"
+    for name in ("epoch-last.pth", "epoch-best.pth", "epoch-2.pth", "history.jsonl",
+                 "history.csv", "loss.png", "psnr.png", "config.json"):  # fmt: skip
+        assert (run / name).is_file(), name
+    records = [json.loads(line) for line in (run / "history.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in records] == [1, 2, 3]
+    assert all(np.isfinite(r["train_loss"]) and np.isfinite(r["val_psnr"]) for r in records)
+    assert [r["lr"] for r in records] == [1e-3, 1e-3, 5e-4]  # MultiStepLR: decays after epoch 2
+    assert any((run / "tensorboard").iterdir())
+    # The checkpoint is in the official structure and loads as a model.
+    ckpt = torch.load(run / "epoch-last.pth", weights_only=True)
+    assert set(ckpt) >= {"model", "optimizer", "epoch"} and ckpt["epoch"] == 3
+    assert set(ckpt["model"]) == {"name", "args", "sd"}
+    assert weights_digest(load(run / "epoch-last.pth")) == result["weights_sha256"]
+
+
+def test_resume_is_bit_exact(tmp_path: Path) -> None:
+    cfg = load_config(_config(tmp_path))
+    full = train(cfg, tmp_path / "full", progress=False)
+    short = load_config(_config(tmp_path), ["epoch_max=1"])
+    train(short, tmp_path / "split", progress=False)
+    resumed = train(cfg, tmp_path / "split", resume=True, progress=False)
+    assert resumed["weights_sha256"] == full["weights_sha256"]
+    history = (tmp_path / "split" / "history.jsonl").read_text().splitlines()
+    assert [json.loads(r)["epoch"] for r in history] == [1, 2, 3]
+
+
+def test_refuses_to_clobber_or_resume_nothing(tmp_path: Path) -> None:
+    cfg = load_config(_config(tmp_path), ["epoch_max=1"])
+    with pytest.raises(InrkitError, match="nothing to resume"):
+        train(cfg, tmp_path / "run", resume=True, progress=False)
+    train(cfg, tmp_path / "run", progress=False)
+    before = (tmp_path / "run" / "epoch-last.pth").read_bytes()
+    with pytest.raises(InrkitError, match="already holds a run"):
+        train(cfg, tmp_path / "run", progress=False)
+    assert (tmp_path / "run" / "epoch-last.pth").read_bytes() == before
+
+
+def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path: Path, monkeypatch) -> None:
+    cfg = load_config(_config(tmp_path))
+    import inrkit.liif.train as trainer
+
+    calls = {"n": 0}
+    real = trainer.F.l1_loss
+
+    def poisoned(pred, gt):
+        calls["n"] += 1
+        loss = real(pred, gt)
+        return loss * float("nan") if calls["n"] == 5 else loss  # epoch 2, second step
+
+    monkeypatch.setattr(trainer.F, "l1_loss", poisoned)
+    with pytest.raises(InrkitError, match="loss became nan at epoch 2"):
+        train(cfg, tmp_path / "run", progress=False)
+    ckpt = torch.load(tmp_path / "run" / "epoch-last.pth", weights_only=True)
+    assert ckpt["epoch"] == 1
+
+
+def test_warmup_and_milestones() -> None:
+    from inrkit.liif.config import parse_config
+
+    cfg = parse_config({"train_dataset": {"batch_size": 1}, "model": {"name": "liif"},
+                        "optimizer": {"name": "adam", "args": {"lr": 1.0}}, "warmup_iters": 4,
+                        "multi_step_lr": {"milestones": [2, 3], "gamma": 0.1}})  # fmt: skip
+    assert learning_rate(cfg, 1, 0) == pytest.approx(0.25)
+    assert learning_rate(cfg, 1, 3) == pytest.approx(1.0)
+    assert learning_rate(cfg, 3, 10) == pytest.approx(0.1)
+    assert learning_rate(cfg, 4, 10) == pytest.approx(0.01)
+
+
+def _run_script(tmp_path: Path, config: Path, out: Path, resume: bool) -> list[str]:
+    code = ("import sys; from inrkit.liif.config import load_config; "
+            "from inrkit.liif.train import train; "
+            f"r = train(load_config({str(config)!r}), {str(out)!r}, resume={resume}, "
+            "progress=False); print('DIGEST', r['weights_sha256'])")  # fmt: skip
+    return [sys.executable, "-c", code]
+
+
+def test_sigkill_mid_epoch_then_resume_matches_uninterrupted(tmp_path: Path) -> None:
+    # Enough steps per epoch that a kill lands mid-epoch after the first checkpoint.
+    cfg_path = _config(tmp_path, epoch_max=3)
+    reference = train(load_config(cfg_path), tmp_path / "ref", progress=False)["weights_sha256"]
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(_run_script(tmp_path, cfg_path, out, False), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    deadline = time.time() + 120
+    while not (out / "epoch-last.pth").exists() and time.time() < deadline:
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    ckpt = torch.load(out / "epoch-last.pth", weights_only=True)  # whole, never half written
+    assert ckpt["epoch"] in (1, 2, 3)
+    if ckpt["epoch"] == 3:
+        pytest.skip("the run finished before the kill landed (machine too fast)")
+    done = subprocess.run(_run_script(tmp_path, cfg_path, out, True), capture_output=True,
+                          text=True, check=True)  # fmt: skip
+    assert f"DIGEST {reference}" in done.stdout
+
+
+DDP_WORKER = """
+import sys
+from inrkit.liif.config import load_config
+from inrkit.liif.train import train
+r = train(load_config(sys.argv[1]), sys.argv[2], progress=False, device="cpu")
+print("DIGEST", r["weights_sha256"], flush=True)
+"""
+
+
+def test_ddp_two_processes_hold_identical_weights(tmp_path: Path) -> None:
+    cfg = _config(tmp_path, epoch_max=2)
+    worker = tmp_path / "worker.py"
+    worker.write_text(DDP_WORKER)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    with socket.socket() as s:  # a free port on loopback for the rendezvous
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+           "--master_addr", "127.0.0.1", "--master_port", str(port), "--tee", "3",
+           str(worker), str(cfg), str(tmp_path / "ddp")]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    digests = [line.split("DIGEST ")[1].strip() for line in done.stdout.splitlines()
+               if "DIGEST " in line]  # fmt: skip
+    assert len(digests) == 2 and digests[0] == digests[1]
+    assert (tmp_path / "ddp" / "epoch-last.pth").is_file()  # rank 0 wrote it
+    assert len((tmp_path / "ddp" / "history.jsonl").read_text().splitlines()) == 2
