@@ -26,6 +26,9 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
 
+demo: $(STAMP)
+	$(PY) -m inrkit demo --overwrite
+
 bench: $(STAMP)
 	$(PY) benchmarks/liif_speed.py
 
