@@ -111,6 +111,7 @@ def test_config_programs_are_the_default(tiny_ckpt: Path, tmp_path: Path) -> Non
         (["--steps", "1"], "argument --steps: steps must be from 2 to 1000"),
         (["--steps", "many"], "argument --steps: not a whole number"),
         (["--seed", "-1"], "argument --seed"),
+        (["--n-samples", "256", "--steps", "1000", "--program", "interpolate_shape"], "GiB"),
     ],
 )
 def test_bad_inputs_are_one_line_errors(

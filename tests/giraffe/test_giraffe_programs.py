@@ -99,6 +99,10 @@ def test_bad_program_and_counts(tiny, tmp_path: Path) -> None:
     for kwargs in ({"n_samples": 0}, {"n_samples": -2}, {"steps": 1}, {"n_samples": 10**6}):
         with pytest.raises(InrkitError, match="must be a whole number"):
             giraffe.render(tiny, "object_rotation", **kwargs)
+    with pytest.raises(InrkitError, match="GiB of memory"):  # absurd: refused before rendering
+        giraffe.render(tiny, "interpolate_app", n_samples=256, steps=1000)
+    with pytest.raises(InrkitError, match="GiB of memory"):
+        save_program(tiny, "interpolate_app", tmp_path, n_samples=256, steps=1000)
     with pytest.raises(InrkitError, match="unknown format"):
         save_program(tiny, "object_rotation", tmp_path, fmt="avi")
 

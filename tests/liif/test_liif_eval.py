@@ -142,8 +142,8 @@ def test_evaluate_images_rejects_what_cannot_be_scored(tmp_path, model):
         evaluate_images(model, images, [0], "plain")
     with pytest.raises(InrkitError, match="unknown protocol"):
         evaluate_images(model, images, [2], "set5")
-    with pytest.raises(InrkitError, match="image 1 at scale 4.*SSIM needs 11x11"):
-        evaluate_images(model, images, [4], "div2k")  # 48 - 2 * 10 pixels are too few
+    with pytest.raises(InrkitError, match="image 1 at scale 12.*SSIM needs 11x11"):
+        evaluate_images(model, images, [12], "div2k")  # 48 - 2 * 18 pixels are too few
     with pytest.raises(InrkitError, match="too small for scale 60"):
         evaluate_images(model, images, [60], "plain")
 
@@ -188,8 +188,9 @@ def test_test_config_errors_name_the_key(tmp_path):
 
 
 def test_root_moves_the_load_folder(tmp_path):
-    spec = {"dataset": {"name": "x", "args": {"root_path_1": "./load/a/X2", "root_path_2": "load/b",
-                                             "split_file": "/abs/load/s.json", "first_k": 3}}}  # fmt: skip
+    args = {"root_path_1": "./load/a/X2", "root_path_2": "load/b",
+            "split_file": "/abs/load/s.json", "first_k": 3}  # fmt: skip
+    spec = {"dataset": {"name": "x", "args": args}}
     args = rebase_load_paths(spec, tmp_path)["dataset"]["args"]
     assert args == {"root_path_1": str(tmp_path / "a/X2"), "root_path_2": str(tmp_path / "b"),
                     "split_file": "/abs/load/s.json", "first_k": 3}  # fmt: skip

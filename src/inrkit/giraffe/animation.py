@@ -185,14 +185,26 @@ def save_program(
     Frames are turned into 8-bit grids as they come, so memory holds T small images rather
     than T x N float frames.
     """
-    from inrkit.giraffe.programs import _generator, iter_frames, make_plan, program_name
+    from inrkit.giraffe.programs import (
+        _generator,
+        check_memory,
+        iter_frames,
+        make_plan,
+        program_name,
+    )
 
     if fmt not in FORMATS:
         raise InrkitError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
     if fmt == "mp4":
         require_mp4()  # before spending minutes on rendering
     name = program_name(program)
-    plan = make_plan(_generator(model), name, n_samples, steps, seed)
+    gen = _generator(model)
+    plan = make_plan(gen, name, n_samples, steps, seed)
+    if fmt != "png":  # the 8-bit grids of every distinct frame stay in memory until written
+        grid_h, grid_w = make_grid(
+            torch.zeros(n_samples, 1, gen.cfg.img_size, gen.cfg.img_size)
+        ).shape[1:]
+        check_memory(3 * grid_h * grid_w * len(plan.inputs), f"the {name} animation")
     strip_frames = plan.strip_indices(STRIP_FRAMES)
     wanted = {plan.order[i] for i in strip_frames}
     grids: list[Image.Image] = []

@@ -326,6 +326,17 @@ PROGRAMS: dict[str, Callable[[Generator, int, int], Plan]] = {
 }
 ALIASES = {"object_translation_depth": "object_translation_vertical"}
 MAX_SAMPLES, MAX_STEPS = 256, 1000
+MAX_BYTES = 4 * 2**30
+"""Largest result (frames in memory) a program may build before it is refused as absurd."""
+
+
+def check_memory(n_bytes: int, what: str) -> None:
+    """InrkitError when ``n_bytes`` of ``what`` would exceed :data:`MAX_BYTES`."""
+    if n_bytes > MAX_BYTES:
+        raise InrkitError(
+            f"{what} would need {n_bytes / 2**30:.1f} GiB of memory (limit "
+            f"{MAX_BYTES / 2**30:.0f} GiB); use fewer samples or steps"
+        )
 
 
 def program_name(name: str) -> str:
@@ -431,7 +442,11 @@ def render(
     Returns:
         Frames (T, N, 3, H, W) in [0, 1].
     """
-    plan = make_plan(_generator(model), program, n_samples, steps, seed)
+    gen = _generator(model)
+    plan = make_plan(gen, program, n_samples, steps, seed)
+    size = gen.cfg.img_size
+    per_frame = n_samples * (gen.get_n_boxes() * 256 if return_alpha_map else 3 * size * size)
+    check_memory(4 * per_frame * (len(plan.inputs) + plan.n_frames), f"{plan.name} frames")
     distinct = torch.stack(
         list(iter_frames(model, plan, return_alpha_map=return_alpha_map, progress=progress))
     )

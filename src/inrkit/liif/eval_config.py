@@ -95,6 +95,8 @@ def rebase_load_paths(spec: dict[str, Any], root: str | Path) -> dict[str, Any]:
 def load_test_config(path: str | Path, root: str | Path | None = None) -> LiifTestConfig:
     """Read an official test config; with ``root``, its ``./load/`` paths move there."""
     path = Path(path)
+    if not path.exists():  # named as given (_read_yaml sees the resolved path)
+        raise InrkitError(f"{path}: no such config file")
     config = parse_test_config(_read_yaml(path.resolve()), str(path))
     if root is None:
         return config
