@@ -198,3 +198,31 @@ def test_ddp_two_processes_hold_identical_weights(tmp_path: Path) -> None:
     assert len(digests) == 2 and digests[0] == digests[1]
     assert (tmp_path / "ddp" / "epoch-last.pth").is_file()  # rank 0 wrote it
     assert len((tmp_path / "ddp" / "history.jsonl").read_text().splitlines()) == 2
+
+
+def test_cli_train_and_bad_configs(tmp_path: Path) -> None:
+    cfg = _config(tmp_path)
+    base = [sys.executable, "-m", "inrkit", "liif", "train"]
+    done = subprocess.run([*base, str(cfg), "--out-dir", str(tmp_path / "runs"), "--name", "t",
+                           "--set", "epoch_max=1", "-q"], capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "runs" / "t" / "epoch-last.pth").is_file()
+    evil = tmp_path / "evil.yaml"
+    evil.write_text(f'x: !!python/object/apply:os.system ["touch {tmp_path / "pwned"}"]\n')
+    bad_cases = [
+        ([str(tmp_path / "missing.yaml")], "no such config file"),
+        ([str(evil)], "not valid YAML"),
+        ([str(cfg), "--set", "epoch_max=0"], "'epoch_max' must be a positive integer"),
+        ([str(cfg), "--set", "model.args.encoder_spec.name=vgg"], "unknown encoder 'vgg'"),
+        ([str(cfg), "--set", "train_dataset.batch_size=-4"], "batch_size must be a positive"),
+        ([str(cfg), "--set", "oops"], "expected key=value"),
+        ([str(cfg), "--out-dir", str(tmp_path / "runs"), "--name", "t"], "already holds a run"),
+    ]
+    for args, message in bad_cases:
+        bad = subprocess.run([*base, *args, "--out-dir", str(tmp_path / "runs2")]
+                             if "--out-dir" not in args else [*base, *args],
+                             capture_output=True, text=True)  # fmt: skip
+        lines = bad.stderr.strip().splitlines()
+        assert bad.returncode == 2, (args, bad.stderr)
+        assert len(lines) == 1 and lines[0].startswith("inrkit: error:") and message in lines[0]
+    assert not (tmp_path / "pwned").exists()

@@ -2,10 +2,10 @@
 
 * :func:`load_test_config` reads an official ``configs/test/test-*.yaml`` unchanged (safe YAML,
   ``inherit_from`` allowed) into a :class:`LiifTestConfig`, checked at the edge.
-* :data:`EVAL_SETS` says where each standard set keeps its HR images (and the official
-  LR_bicubic folders at x2-x4) under the ``load/`` root, and which PSNR protocol it uses;
-  :func:`open_eval_set` turns a name (or a folder of HR images) into what
-  :func:`~inrkit.liif.evaluate.evaluate_images` takes.
+* :data:`EVAL_SETS` names the standard sets and the PSNR protocol of each;
+  :func:`open_eval_set` finds their HR images (and the official LR_bicubic images at x2-x4)
+  in the ``load/`` layout of :mod:`inrkit.data.layouts`, or takes a folder of your HR images,
+  and returns what :func:`~inrkit.liif.evaluate.evaluate_images` takes.
 """
 
 from __future__ import annotations
