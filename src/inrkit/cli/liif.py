@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from inrkit.cli.liif_study import add_study
 from inrkit.cli.liif_train import add_train
 from inrkit.cli.upscale import DEFAULT_CHUNK, DEFAULT_TILE, _pick_device, positive_int
 from inrkit.errors import InrkitError, file_error
@@ -173,7 +174,9 @@ def _write_json(path: Path, data: dict) -> None:
 
 # ----- the group -----------------------------------------------------------------------------
 # The sub-commands, in the order ``inrkit liif --help`` lists them.
-SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [add_train, add_test, add_eval]
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    add_train, add_test, add_eval, add_study,
+]  # fmt: skip
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -13,7 +13,6 @@ size is kept. Anything else under an output name is refused unless ``overwrite``
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from tqdm import tqdm
 
 from inrkit.data.layouts import CELEBAHQ_SPLITS, Root, data_root
 from inrkit.errors import file_error
+from inrkit.io.files import atomic_write
 from inrkit.io.images import image_files_in, read_image, save_image
 
 SIZES = (256, 128, 64, 32)  # in this order: the smaller sizes are made from the 256 image
@@ -124,9 +124,7 @@ def _write_split(path: Path, split: dict[str, list[str]], overwrite: bool) -> No
             return
         if not overwrite:
             raise file_error(path, "exists with a different split; use --overwrite to replace")
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(split) + "\n")
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: tmp.write_text(json.dumps(split) + "\n"))
 
 
 def prepare_celebahq(src: str | Path, root: Root = None, *, split_file: str | Path | None = None,

@@ -14,7 +14,6 @@ download: only its split file is fetched, and the error says where the originals
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from urllib.parse import urlsplit
 from inrkit.data.layouts import BENCHMARKS, CELEBAHQ_SIZES, Root, data_root
 from inrkit.errors import InrkitError, file_error
 from inrkit.io.archives import extract_archive
-from inrkit.io.download import DownloadError, download
+from inrkit.io.download import DownloadError, download, mirror_url, offline
 
 
 @dataclass(frozen=True)
@@ -85,12 +84,7 @@ CELEBAHQ_ORIGINALS_FROM = "https://github.com/suvojit-0x55aa/celebA-HQ-dataset-d
 
 def archive_url(archive: Archive) -> str:
     """The URL to fetch: the archive's own, or ``$INRKIT_DOWNLOAD_MIRROR/<file name>``."""
-    mirror = os.environ.get("INRKIT_DOWNLOAD_MIRROR")
-    return mirror.rstrip("/") + "/" + archive.filename if mirror else archive.url
-
-
-def _offline() -> bool:
-    return os.environ.get("INRKIT_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+    return mirror_url(archive.url, archive.filename)
 
 
 def fetch(name: str, root: Root = None, *, keep_archives: bool = False, progress: bool = True,
@@ -143,7 +137,7 @@ def fetch(name: str, root: Root = None, *, keep_archives: bool = False, progress
 def _download(archive: Archive, path: Path) -> None:
     url = archive_url(archive)
     by_hand = f"download {url} by hand and save it as {path}, then rerun"
-    if _offline():
+    if offline():
         raise DownloadError(f"{url}: not downloaded, INRKIT_OFFLINE is set; {by_hand}")
     try:
         download(url, path, sha256=archive.sha256, expected_size=archive.size, md5=archive.md5,

@@ -8,7 +8,6 @@ a strip of six frames side by side, the figures of the paper. Files are written 
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Iterable
@@ -19,7 +18,7 @@ import torch
 from PIL import Image
 
 from inrkit.errors import InrkitError, file_error
-from inrkit.io.download import temp_path_beside
+from inrkit.io.files import atomic_write
 
 FPS = 30
 GRID_COLUMNS = 5
@@ -50,21 +49,6 @@ def playback(n_frames: int, add_reverse: bool) -> list[int]:
     return forward + forward[::-1] if add_reverse else forward
 
 
-def _write_atomic(path: Path, write: object) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path_beside(path)
-    try:
-        write(tmp)  # type: ignore[operator]
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as e:
-        raise file_error(path, f"cannot write ({e.strerror or e})") from None
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
-
-
 def write_gif(path: Path, frames: list[Image.Image], fps: int = FPS) -> Path:
     """A looping animated GIF of ``frames``.
 
@@ -84,7 +68,7 @@ def write_gif(path: Path, frames: list[Image.Image], fps: int = FPS) -> Path:
             optimize=False,
         )
 
-    return _write_atomic(path, write)
+    return atomic_write(path, write, make_folders=True, os_error="cannot write")
 
 
 def ffmpeg_executable() -> str | None:
@@ -148,13 +132,15 @@ def write_mp4(path: Path, frames: list[Image.Image], fps: int = FPS) -> Path:
             last = (done.stderr.decode(errors="replace").strip().splitlines() or ["failed"])[-1]
             raise file_error(path, f"ffmpeg failed: {last}")
 
-    return _write_atomic(path, write)
+    return atomic_write(path, write, make_folders=True, os_error="cannot write")
 
 
 def write_strip(path: Path, frames: Iterable[torch.Tensor]) -> Path:
     """A PNG of frames (3, H, W) side by side."""
     image = to_pil(make_grid(torch.stack(list(frames)), ncol=STRIP_FRAMES))
-    return _write_atomic(path, lambda tmp: image.save(tmp, format="PNG"))
+    return atomic_write(
+        path, lambda tmp: image.save(tmp, format="PNG"), make_folders=True, os_error="cannot write"
+    )
 
 
 # ----- a whole program to files -------------------------------------------------------------

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
-import pickle
 import re
 from dataclasses import replace
 from functools import lru_cache
@@ -32,30 +30,19 @@ from inrkit.giraffe.config import GiraffeConfig
 from inrkit.giraffe.model import Giraffe, GiraffeModel
 from inrkit.giraffe.official_config import from_official, resolve_config, to_official
 from inrkit.giraffe.presets import PRESETS, PRETRAINED, Pretrained, preset_key
-from inrkit.io.download import DownloadError, temp_path_beside
-from inrkit.io.download import download as fetch_file
+from inrkit.io.cache import cache_dir, cached_download
+from inrkit.io.files import atomic_write
+from inrkit.train.checkpoints import cpu_copy, load_weights_only
 
 FORMAT = "giraffe-v1"
 DEFAULT_NAME = "default"
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "weights" / "default.pt"
 """Where the trained default model will ship (see the GIRAFFE training issue)."""
 _PAGE = "https://github.com/autonomousvision/giraffe#using-pre-trained-models"
+_EXISTS = "already exists (pass overwrite=True to replace it)"
 
 
 # ----- finding the file ---------------------------------------------------------------------
-def cache_dir() -> Path:
-    """``$INRKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/inrkit``, else ``~/.cache/inrkit``."""
-    if os.environ.get("INRKIT_CACHE_DIR"):
-        return Path(os.environ["INRKIT_CACHE_DIR"]).expanduser()
-    if os.environ.get("XDG_CACHE_HOME"):
-        return Path(os.environ["XDG_CACHE_HOME"]).expanduser() / "inrkit"
-    return Path.home() / ".cache" / "inrkit"
-
-
-def _offline() -> bool:
-    return os.environ.get("INRKIT_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
-
-
 def pretrained_name(name: str) -> str | None:
     """The preset key of an official pretrained model name (``cars64``, ``cars_64_pretrained``)."""
     key = preset_key(re.sub(r"[-_]?pretrained$", "", name.strip(), flags=re.IGNORECASE))
@@ -90,26 +77,16 @@ def resolve(path_or_name: str | Path, *, download: bool = True) -> tuple[Path, s
 
 
 def _fetch(name: str, model: Pretrained, download: bool) -> Path:
+    def check_prefix(path: Path) -> str | None:
+        # The official file names end in the first hex digits of their sha256 (torch.hub style).
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest.startswith(model.sha256_prefix):
+            return None
+        return f"sha256 {digest[:8]}... does not match the name"
+
     dest = cache_dir() / "giraffe" / model.filename
-    if dest.is_file():
-        return dest
-    mirror = os.environ.get("INRKIT_DOWNLOAD_MIRROR")
-    url = mirror.rstrip("/") + "/" + model.filename if mirror else model.url
-    by_hand = f"download {url} by hand (see {_PAGE}) and save it as {dest}"
-    if _offline():
-        raise file_error(name, f"not in the cache and INRKIT_OFFLINE is set; {by_hand}")
-    if not download:
-        raise file_error(name, f"not in the cache and downloading is off; {by_hand}")
-    try:
-        fetch_file(url, dest)
-    except DownloadError as e:
-        raise file_error(name, f"{e}; {by_hand}") from None
-    # The official file names end in the first hex digits of their sha256 (torch.hub style).
-    digest = hashlib.sha256(dest.read_bytes()).hexdigest()
-    if not digest.startswith(model.sha256_prefix):
-        dest.unlink(missing_ok=True)
-        raise file_error(name, f"{url}: sha256 {digest[:8]}... does not match the name; {by_hand}")
-    return dest
+    page = f"see {_PAGE}"
+    return cached_download(name, model.url, dest, page=page, download=download, verify=check_prefix)
 
 
 # ----- reading ------------------------------------------------------------------------------
@@ -138,21 +115,7 @@ def read_checkpoint(path: Path) -> dict[str, Any]:
         raise file_error(path, "truncated or corrupt checkpoint (empty file)")
     if not head.startswith((b"PK\x03\x04", b"\x80")):
         raise file_error(path, "truncated or corrupt checkpoint (not a PyTorch file)")
-    try:
-        with torch.serialization.safe_globals(_numpy_scalar_globals()):
-            ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as e:
-        if "weights only" not in str(e).lower():
-            raise file_error(path, "truncated or corrupt checkpoint") from None
-        found = re.search(r"GLOBAL ([\w.]+)", str(e))
-        reason = f"it references {found.group(1)}" if found else "not plain tensors and containers"
-        raise file_error(
-            path,
-            "refusing to load: the file contains pickled Python objects "
-            f"that could run code ({reason})",
-        ) from None
-    except Exception:  # EOFError, RuntimeError, OSError, zip and pickle errors alike
-        raise file_error(path, "truncated or corrupt checkpoint") from None
+    ckpt = load_weights_only(path, _numpy_scalar_globals())
     if not isinstance(ckpt, dict):
         raise file_error(
             path, f"not a GIRAFFE checkpoint (a {type(ckpt).__name__}, expected a dict)"
@@ -315,8 +278,8 @@ def save(
         InrkitError: ``overwrite=False`` and the file exists.
     """
     path = Path(path)
-    if not overwrite and path.exists():
-        raise file_error(path, "already exists (pass overwrite=True to replace it)")
+    if not overwrite and path.exists():  # before copying the weights
+        raise file_error(path, _EXISTS)
     net, cfg, extras = model.network, model.config, model.extras
     state = {k: v.detach().to("cpu").contiguous().clone() for k, v in net.state_dict().items()}
 
@@ -324,7 +287,7 @@ def save(
         given: torch.optim.Optimizer | None, key: str, module: torch.nn.Module, lr: float
     ) -> dict[str, Any]:
         if given is not None:
-            return _to_cpu(given.state_dict())
+            return cpu_copy(given.state_dict())
         if isinstance(extras.get(key), dict):
             return extras[key]
         return torch.optim.RMSprop(module.parameters(), lr=lr).state_dict()
@@ -342,31 +305,11 @@ def save(
         ),
         "inrkit": {"format": FORMAT, "config": to_official(cfg)},
     }
-    _write_atomic(path, ckpt)
-    return path
-
-
-def _to_cpu(obj: Any) -> Any:
-    """Optimizer state with every tensor on the CPU (containers copied)."""
-    if isinstance(obj, torch.Tensor):
-        return obj.detach().to("cpu")
-    if isinstance(obj, dict):
-        return {k: _to_cpu(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return type(obj)(_to_cpu(v) for v in obj)
-    return obj
-
-
-def _write_atomic(path: Path, ckpt: dict[str, Any]) -> None:
-    """torch.save through a temp file in the same folder, fsync, then rename over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path_beside(path)
-    try:
-        torch.save(ckpt, tmp)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as e:
-        raise file_error(path, f"cannot write ({e.strerror or e})") from None
-    finally:
-        tmp.unlink(missing_ok=True)
+    return atomic_write(
+        path,
+        lambda tmp: torch.save(ckpt, tmp),
+        overwrite=overwrite,
+        exists_message=_EXISTS,
+        make_folders=True,
+        os_error="cannot write",
+    )

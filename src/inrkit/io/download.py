@@ -8,6 +8,9 @@ With ``resume=True`` (large data archives) the temporary file is ``DEST.part`` a
 a transfer breaks off; the next call asks the server for the rest with an HTTP ``Range``
 header (RFC 9110, Sec. 14) and appends it when the answer is ``206 Partial Content``. A server
 that ignores ranges answers ``200`` with the whole file, and the download restarts cleanly.
+
+Callers honour two settings: ``$INRKIT_DOWNLOAD_MIRROR`` (:func:`mirror_url`, which tests point
+at a local server) and ``$INRKIT_OFFLINE`` (:func:`offline`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ import hashlib
 import http.client
 import os
 import re
-import secrets
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -25,6 +27,7 @@ from typing import Any
 from tqdm import tqdm
 
 from inrkit.errors import InrkitError
+from inrkit.io.files import temp_path_beside
 
 _CHUNK = 1 << 20
 _TIMEOUT_S = 60
@@ -40,15 +43,21 @@ class _BadContent(DownloadError):
     """The bytes themselves are wrong (size or checksum): a kept ``.part`` would be useless."""
 
 
-def temp_path_beside(dest: Path) -> Path:
-    """A fresh hidden name in ``dest``'s folder (same file system, so ``os.replace`` is atomic)."""
-    return dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.part")
-
-
 def part_path(dest: str | Path) -> Path:
     """Where a resumable download of ``dest`` keeps its bytes until it is complete."""
     dest = Path(dest)
     return dest.with_name(dest.name + ".part")
+
+
+def offline() -> bool:
+    """Whether ``$INRKIT_OFFLINE`` forbids downloading (``1``, ``true``, ``yes`` or ``on``)."""
+    return os.environ.get("INRKIT_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def mirror_url(url: str, filename: str) -> str:
+    """``url``, or ``MIRROR/<filename>`` when ``$INRKIT_DOWNLOAD_MIRROR`` names a mirror."""
+    mirror = os.environ.get("INRKIT_DOWNLOAD_MIRROR")
+    return mirror.rstrip("/") + "/" + filename if mirror else url
 
 
 def _content_length(response: Any) -> int | None:

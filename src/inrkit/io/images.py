@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import stat
 import struct
-import tempfile
 import threading
 import warnings
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from pathlib import Path
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from inrkit.errors import InrkitError, file_error
+from inrkit.io.files import atomic_write
 from inrkit.io.modes import SIXTEEN_BIT_MODES, from_float_rgb, to_float_rgb
 
 #: Largest input accepted by default (the CLI's ``--max-input-pixels``).
@@ -49,6 +49,7 @@ _DEEP_FORMATS = frozenset({"PNG", "TIFF", "PPM"})
 _OPAQUE_FORMATS = frozenset({"JPEG", "MPO", "EPS", "PCX"})
 _OPAQUE_MODES = frozenset({"1", "L", "RGB", "CMYK"})
 _SAVE_OPTIONS = {"JPEG": {"quality": 95}, "WEBP": {"quality": 95}}
+_EXISTS = "already exists (use --overwrite)"
 
 
 def _check_regular_file(path: Path) -> None:
@@ -186,25 +187,6 @@ def _new_file_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def _publish(tmp: Path, path: Path, overwrite: bool) -> None:
-    """Move the finished file into place; without overwrite, never replace a file."""
-    if overwrite:
-        os.replace(tmp, path)
-        return
-    try:
-        # A hard link fails atomically if the name exists, even if it appeared just now.
-        os.link(tmp, path)
-    except FileExistsError:
-        raise file_error(path, "already exists (use --overwrite)") from None
-    except OSError:
-        # Filesystems without hard links (FAT, some network mounts): check, then rename.
-        if path.exists():
-            raise file_error(path, "already exists (use --overwrite)") from None
-        os.replace(tmp, path)
-    else:
-        tmp.unlink()
-
-
 def save_image(img: Image.Image, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
     """Write an image atomically, choosing the format from the extension.
 
@@ -229,30 +211,23 @@ def save_image(img: Image.Image, path: str | os.PathLike[str], *, overwrite: boo
         raise file_error(path, "folder does not exist")
     if path.is_dir():
         raise file_error(path, "is a directory")
-    if path.exists() and not overwrite:
-        raise file_error(path, "already exists (use --overwrite)")
+    if path.exists() and not overwrite:  # before converting the image, not after
+        raise file_error(path, _EXISTS)
     prepared = _prepare_for_format(img, fmt)
-    mode = _new_file_mode(path)
-    try:
-        fh = tempfile.NamedTemporaryFile(  # removed in finally if unpublished
-            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-        )
-    except OSError as exc:
-        raise file_error(path, f"cannot write here: {exc.strerror}") from None
-    tmp = Path(fh.name)
-    try:
+
+    def write(tmp: Path) -> None:
+        try:
+            fh = open(tmp, "xb")  # closed by the with-block below
+        except OSError as exc:
+            raise file_error(path, f"cannot write here: {exc.strerror}") from None
         with fh:
             try:
                 prepared.save(fh, format=fmt, **_SAVE_OPTIONS.get(fmt, {}))
             except (OSError, ValueError, KeyError) as exc:
                 raise file_error(path, f"cannot write {fmt}: {exc}") from None
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        _publish(tmp, path, overwrite)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+
+    mode = _new_file_mode(path)
+    return atomic_write(path, write, overwrite=overwrite, exists_message=_EXISTS, mode=mode)
 
 
 def image_files_in(folder: str | os.PathLike[str]) -> list[Path]:

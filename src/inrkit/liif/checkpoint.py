@@ -15,10 +15,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import pickle
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,13 +25,15 @@ from safetensors.torch import save_file
 from torch import nn
 
 from inrkit.errors import InrkitError, file_error
-from inrkit.io.download import DownloadError, temp_path_beside
-from inrkit.io.download import download as fetch_file
+from inrkit.io.cache import cache_dir, cached_download
+from inrkit.io.files import atomic_write
 from inrkit.liif.spec import SpecError, make_model
+from inrkit.train.checkpoints import cpu_copy, load_weights_only
 
 FORMAT = "liif-v1"
 _LIIF_NAMES = ("liif", "metasr")
 _README = "https://github.com/yinboc/liif#quick-start"
+_EXISTS = "already exists (pass overwrite=True to replace it)"
 
 
 @dataclass(frozen=True)
@@ -76,24 +74,6 @@ OFFICIAL_MODELS: dict[str, OfficialModel] = {
 }
 
 
-def cache_dir() -> Path:
-    """``$INRKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/inrkit``, else ``~/.cache/inrkit``."""
-    if os.environ.get("INRKIT_CACHE_DIR"):
-        return Path(os.environ["INRKIT_CACHE_DIR"]).expanduser()
-    if os.environ.get("XDG_CACHE_HOME"):
-        return Path(os.environ["XDG_CACHE_HOME"]).expanduser() / "inrkit"
-    return Path.home() / ".cache" / "inrkit"
-
-
-def _offline() -> bool:
-    return os.environ.get("INRKIT_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def _url(model: OfficialModel) -> str:
-    mirror = os.environ.get("INRKIT_DOWNLOAD_MIRROR")
-    return mirror.rstrip("/") + "/" + model.filename if mirror else model.url
-
-
 # The trained default model ships inside the package (see the LIIF training issue).
 DEFAULT_NAME = "default"
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "weights" / "default.safetensors"
@@ -125,18 +105,8 @@ def resolve(path_or_name: str | Path, *, download: bool = True) -> Path:
         raise file_error(name, f"no such file, and not an official model name (known: {known})")
     model = OFFICIAL_MODELS[name]
     dest = cache_dir() / "liif" / model.filename
-    if dest.is_file():
-        return dest
-    url = _url(model)
-    by_hand = f"download {url} by hand (or from {model.page}) and save it as {dest}"
-    if _offline():
-        raise file_error(name, f"not in the cache and INRKIT_OFFLINE is set; {by_hand}")
-    if not download:
-        raise file_error(name, f"not in the cache and downloading is off; {by_hand}")
-    try:
-        return fetch_file(url, dest, sha256=model.sha256)
-    except DownloadError as e:
-        raise file_error(name, f"{e}; {by_hand}") from None
+    page = f"or from {model.page}"
+    return cached_download(name, model.url, dest, page=page, download=download, sha256=model.sha256)
 
 
 # ----- reading ------------------------------------------------------------------------------
@@ -185,17 +155,7 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
 
 
 def _read_official(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as e:
-        if "weights only" not in str(e).lower():
-            raise file_error(path, "truncated or corrupt checkpoint") from None
-        found = re.search(r"GLOBAL ([\w.]+)", str(e))
-        reason = f"it references {found.group(1)}" if found else "not plain tensors and containers"
-        raise file_error(path, "refusing to load: the file contains pickled Python objects "
-                               f"that could run code ({reason})") from None  # fmt: skip
-    except Exception:  # EOFError, RuntimeError, OSError, zip and pickle errors alike
-        raise file_error(path, "truncated or corrupt checkpoint") from None
+    ckpt = load_weights_only(path)
     if not isinstance(ckpt, dict):
         raise file_error(path, f"not a LIIF checkpoint (a {type(ckpt).__name__}, expected a dict)")
     entry = ckpt.get("model")
@@ -286,55 +246,38 @@ def save(
     if not isinstance(spec, dict):
         raise ValueError("model has no .spec; build it with inrkit.liif.make_model(spec)")
     path = Path(path)
-    if not overwrite and path.exists():
-        raise file_error(path, "already exists (pass overwrite=True to replace it)")
+    if not overwrite and path.exists():  # before copying the weights
+        raise file_error(path, _EXISTS)
+    if path.suffix == ".safetensors" and optimizer is not None:
+        raise ValueError("optimizer state cannot be stored in .safetensors; use a .pth path")
     # Clones on the CPU: contiguous, no shared storage (safetensors refuses it), and loadable
     # by the official scripts, which call torch.load without map_location.
     state = {k: v.detach().to("cpu").contiguous().clone() for k, v in model.state_dict().items()}
     spec = {"name": spec["name"], "args": copy.deepcopy(spec.get("args") or {})}
     if path.suffix == ".safetensors":
-        if optimizer is not None:
-            raise ValueError("optimizer state cannot be stored in .safetensors; use a .pth path")
         meta = {"inrkit.format": FORMAT, "inrkit.spec": json.dumps(spec)}
         if epoch is not None:
             meta["inrkit.epoch"] = str(epoch)
-        _write_atomic(path, lambda tmp: save_file(state, str(tmp), metadata=meta))
-        return path
+        return atomic_write(
+            path,
+            lambda tmp: save_file(state, str(tmp), metadata=meta),
+            overwrite=overwrite,
+            exists_message=_EXISTS,
+            make_folders=True,
+        )
     ckpt: dict[str, Any] = {"model": {**spec, "sd": state}}
     if optimizer is not None:
         lr = optimizer.param_groups[0]["lr"]
         ckpt["optimizer"] = {
             "name": type(optimizer).__name__.lower(),
             "args": {"lr": float(lr)},
-            "sd": _to_cpu(optimizer.state_dict()),
+            "sd": cpu_copy(optimizer.state_dict()),
         }
     ckpt["epoch"] = epoch
-    _write_atomic(path, lambda tmp: torch.save(ckpt, tmp))
-    return path
-
-
-def _to_cpu(obj: Any) -> Any:
-    """Optimizer state with every tensor moved to the CPU (containers copied)."""
-    if isinstance(obj, torch.Tensor):
-        return obj.detach().to("cpu")
-    if isinstance(obj, dict):
-        return {k: _to_cpu(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return type(obj)(_to_cpu(v) for v in obj)
-    return obj
-
-
-def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temp file in the same folder, fsync, then ``os.replace`` over ``path``.
-
-    A crash or an exception at any point leaves any previous ``path`` untouched.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path_beside(path)
-    try:
-        write(tmp)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    return atomic_write(
+        path,
+        lambda tmp: torch.save(ckpt, tmp),
+        overwrite=overwrite,
+        exists_message=_EXISTS,
+        make_folders=True,
+    )

@@ -113,16 +113,10 @@ def _predict_fast(
             feat = model.encode(inp[:, :, i0:i1, j0:j1])
             feat = feat[:, :, f0 - i0 : f1 - i0, g0 - j0 : g1 - j0]
             prep = model.prepare(feat, (h, w), (f0, g0), (a0, a1, b0, b1))
-            grid = torch.stack(torch.meshgrid(ys[r0:r1], xs[c0:c1], indexing="ij"), dim=-1)
-            coord = grid.reshape(1, -1, 2).expand(b, -1, -1)
-            cell = torch.empty_like(coord)
-            cell[..., 0], cell[..., 1] = 2 / big_h, 2 / big_w
-            pieces = []
-            for q0 in range(0, coord.shape[1], chunk):
-                pieces.append(model.query_prepared(prep, coord[:, q0 : q0 + chunk],
-                                                   cell[:, q0 : q0 + chunk]))  # fmt: skip
-                step(pieces[-1].shape[1] * b)
-            out[:, r0:r1, c0:c1] = torch.cat(pieces, dim=1).view(b, r1 - r0, c1 - c0, 3)
+            out[:, r0:r1, c0:c1] = model.query_grid_prepared(
+                prep, ys[r0:r1], xs[c0:c1], (2 / big_h, 2 / big_w), chunk
+            )
+            step(b * (r1 - r0) * (c1 - c0))
     return out
 
 

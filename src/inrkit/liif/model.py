@@ -256,6 +256,64 @@ class LIIF(nn.Module):
         out = x.view(len(shifts), bs, q, -1)
         return self._blend(list(out.unbind(0)), areas)
 
+    @torch.no_grad()
+    def query_grid_prepared(
+        self, prep: PreparedLatent, ys: torch.Tensor, xs: torch.Tensor,
+        cell: tuple[float, float], max_queries: int = 1024,
+    ) -> torch.Tensor:  # fmt: skip
+        """Inference on a whole grid of queries: rows ``ys`` (R,) x columns ``xs`` (C,).
+
+        Same numbers as :meth:`query_prepared` on the flattened grid (up to float rounding),
+        but the code a query reads and its relative offset depend on its row and its column
+        separately, so both are found once per row and once per column, and the coordinate
+        terms of layer 1 are added as a row term plus a column term.
+
+        Returns:
+            (B, R, C, out_dim) normalised RGB.
+        """
+        assert self.imnet is not None
+        linears: list[nn.Linear] = [m for m in self.imnet.layers if isinstance(m, nn.Linear)]
+        first = linears[0]
+        (h, w), (nh, nw), (a0, b0) = prep.grid_hw, prep.window_hw, prep.origin
+        n_feat = first.in_features - 2 - (2 if self.cell_decode else 0)
+        w_tail = first.weight[:, n_feat:]  # (D1, 2 or 4): row, col (, cell row, cell col)
+        bs = prep.hidden.shape[0] // (nh * nw)
+        rows_c, cols_c = make_coord((h,))[:, 0].to(ys), make_coord((w,))[:, 0].to(xs)
+        cell_term = 0.0
+        if self.cell_decode:  # the cell is the same for every query of the grid
+            cell_term = w_tail[:, 2] * (cell[0] * h) + w_tail[:, 3] * (cell[1] * w)
+        shifts, eps = self._shifts()
+        tables = []
+        for vy, vx in shifts:
+            ri = nearest_index((ys + vy / h + eps).clamp(-_CLAMP, _CLAMP), h)
+            ci = nearest_index((xs + vx / w + eps).clamp(-_CLAMP, _CLAMP), w)
+            rel_r, rel_c = (ys - rows_c[ri]) * h, (xs - cols_c[ci]) * w
+            u_r = rel_r[:, None] * w_tail[:, 0] + cell_term  # (R, D1)
+            u_c = rel_c[:, None] * w_tail[:, 1]  # (C, D1)
+            tables.append((ri - a0, ci - b0, rel_r, rel_c, u_r, u_c))
+        n_rows, n_cols = len(ys), len(xs)
+        step = max(1, max_queries // n_cols)
+        batch_offset = torch.arange(bs, device=ys.device)[:, None] * (nh * nw)
+        out = prep.hidden.new_empty(bs, n_rows, n_cols, linears[-1].out_features)
+        for r0 in range(0, n_rows, step):
+            r1 = min(r0 + step, n_rows)
+            n = (r1 - r0) * n_cols
+            x = prep.hidden.new_empty(len(shifts), bs * n, first.out_features)
+            areas = []
+            for s, (ri, ci, rel_r, rel_c, u_r, u_c) in enumerate(tables):
+                idx = (ri[r0:r1, None] * nw + ci[None, :]).reshape(1, -1) + batch_offset
+                layer1 = torch.index_select(prep.hidden, 0, idx.reshape(-1), out=x[s])
+                layer1 = layer1.view(bs, r1 - r0, n_cols, -1)
+                layer1.add_(u_r[r0:r1, None, :]).add_(u_c[None, :, :])
+                area = torch.abs(rel_r[r0:r1, None] * rel_c[None, :]) + _AREA_EPS
+                areas.append(area.reshape(1, -1).expand(bs, -1))
+            y = x.view(len(shifts) * bs * n, -1)
+            for layer in linears[1:]:
+                y = torch.addmm(layer.bias, y.relu_(), layer.weight.t())
+            pred = self._blend(list(y.view(len(shifts), bs, n, -1).unbind(0)), areas)
+            out[:, r0:r1] = pred.view(bs, r1 - r0, n_cols, -1)
+        return out
+
     def query(
         self, feat: torch.Tensor, coord: torch.Tensor, cell: torch.Tensor | None = None
     ) -> torch.Tensor:

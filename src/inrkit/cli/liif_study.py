@@ -1,0 +1,115 @@
+"""``inrkit liif study``: one LIIF per training set, scored on other sets (LIIF, Sec. 4).
+
+The work is :func:`inrkit.liif.study.run_study`; this module parses the flags and prints the
+results table (stdout) and progress notes (stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from inrkit.cli.upscale import positive_int
+
+# = inrkit.liif.study.TRAIN_SETS (importing it would import torch for --help; tested equal).
+TRAIN_SET_NAMES = ("div2k", "b100", "urban100", "celebahq", "photos")
+
+
+def _names(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"empty name in {text!r}")
+    return names
+
+
+def add_study(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``inrkit liif study``."""
+    from inrkit.cli.liif import DEVICES, EVAL_SET_NAMES, parse_scales  # liif imports this module
+
+    p = subparsers.add_parser(
+        "study",
+        help="train one model per data set (seed recipe), evaluate each on others, report",
+        description="Train the seed's recipe (EDSR-baseline-LIIF, batch 16, Adam lr 1e-4, 48x48 "
+        "LR patches at scales x1-x4, L1; configs/liif/study_seed.yaml) once per training set, "
+        "evaluate each final model on every eval set at every scale (PSNR and SSIM, beside "
+        "bicubic), and write OUT/report.md, OUT/results.json and OUT/curves/. Rerunning the "
+        "same command skips finished runs, resumes an unfinished one and evaluates only what "
+        "is missing.",
+    )
+    p.add_argument("--train", type=_names, required=True, metavar="SETS",
+                   help=f"comma-separated: {', '.join(TRAIN_SET_NAMES)}, or folders of HR "
+                   "images")  # fmt: skip
+    p.add_argument("--eval", type=_names, default=["celebahq"], metavar="SETS",
+                   help=f"comma-separated: {', '.join(EVAL_SET_NAMES)}, or folders of HR images "
+                   "(default: celebahq)")  # fmt: skip
+    p.add_argument("--root", type=Path, metavar="DIR",
+                   help="the folder with div2k/, benchmark/, celebAHQ/ "
+                   "(default: $INRKIT_DATA_ROOT, else ./load)")  # fmt: skip
+    p.add_argument("--epochs", type=positive_int, default=15, metavar="N",
+                   help="epochs per run (default: %(default)s)")  # fmt: skip
+    p.add_argument(
+        "--out-dir",
+        type=Path,
+        required=True,
+        metavar="OUT",
+        help="the study folder (runs/, curves/, report.md, results.json)",
+    )
+    p.add_argument("--scales", type=parse_scales, default=[2.0, 3.0, 4.0], metavar="S,S",
+                   help="evaluation scales (default: 2,3,4)")  # fmt: skip
+    p.add_argument("--config", type=Path, metavar="YAML",
+                   help="another recipe (default: the seed's; its train_dataset.dataset is "
+                   "replaced per run)")  # fmt: skip
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+                   help="override a value of every run's config, e.g. --set "
+                   "train_dataset.batch_size=8 (repeatable; values are YAML)")  # fmt: skip
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--resume-runs", action="store_true",
+                      help="the default: skip finished runs, resume unfinished ones, refuse "
+                      "runs whose recipe changed")  # fmt: skip
+    mode.add_argument(
+        "--force",
+        action="store_true",
+        help="start runs whose recipe changed fresh (deletes OUT/runs/<run>)",
+    )
+    p.add_argument("--device", choices=DEVICES, default="auto")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notes")
+    p.set_defaults(run=run_study)
+
+
+def command_line(args: argparse.Namespace) -> str:
+    """The command, rebuilt from the parsed flags, for the report."""
+    parts = ["inrkit", "liif", "study", "--train", ",".join(args.train),
+             "--eval", ",".join(args.eval)]  # fmt: skip
+    if args.root is not None:
+        parts += ["--root", str(args.root)]
+    parts += ["--epochs", str(args.epochs), "--out-dir", str(args.out_dir),
+              "--scales", ",".join(f"{s:g}" for s in args.scales)]  # fmt: skip
+    if args.config is not None:
+        parts += ["--config", str(args.config)]
+    for item in args.overrides:
+        parts += ["--set", item]
+    return shlex.join(parts + (["--force"] if args.force else []))
+
+
+def run_study(args: argparse.Namespace) -> int:
+    """Run the study, then print its table and where the report is."""
+    from tqdm import tqdm
+
+    from inrkit.liif import study
+    from inrkit.liif.study_report import results_table
+
+    def note(message: str) -> None:
+        if not args.quiet:
+            tqdm.write(f"study: {message}", file=sys.stderr)
+
+    results = study.run_study(
+        args.train, args.eval, args.out_dir, root=args.root, epochs=args.epochs,
+        scales=args.scales, overrides=args.overrides, config=args.config, force=args.force,
+        device=args.device, progress=False if args.quiet else None,
+        command=command_line(args), log=note,
+    )  # fmt: skip
+    print(results_table(results))
+    note(f"wrote {args.out_dir / 'report.md'} and {args.out_dir / 'results.json'}")
+    return 0

@@ -1,0 +1,212 @@
+"""What the cross-dataset study writes: results.json, report.md and its curves.
+
+:func:`collect_results` gathers the numbers of every run (from each run's ``eval.json`` and
+``history.jsonl``) into one plain dict; :func:`write_outputs` turns it into
+``OUT/results.json``, ``OUT/report.md`` (the table: rows = training sets plus bicubic,
+columns = eval set x scale, PSNR / SSIM, best per column in bold) and ``OUT/curves/``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+from typing import Any
+
+from inrkit.liif.config import TrainConfig
+from inrkit.liif.evaluate import PROTOCOL_NOTES, scale_key
+
+EVALUATED = "epoch-last.pth"  # the final model of each run: the recipe fixes the epochs
+
+
+def recipe_line(cfg: TrainConfig) -> str:
+    """The recipe in one sentence, read from a resolved config (so ``--set`` shows)."""
+    args = cfg.model.get("args", {})
+    enc = args.get("encoder_spec", {})
+    enc_args = {k: v for k, v in (enc.get("args") or {}).items() if k != "no_upsampling"}
+    enc_text = enc.get("name", "?") + (
+        f" ({', '.join(f'{k}={v}' for k, v in enc_args.items())})" if enc_args else ""
+    )
+    hidden = (args.get("imnet_spec", {}).get("args") or {}).get("hidden_list")
+    wrap = cfg.train_dataset.get("wrapper", {}).get("args", {})
+    opt = cfg.optimizer
+    lr = (opt.get("args") or {}).get("lr", 1e-4)
+    inp = wrap.get("inp_size")
+    scales = f"U({wrap.get('scale_min', 1):g}, {wrap.get('scale_max', wrap.get('scale_min', 1)):g})"
+    val = (cfg.val_dataset or {}).get("dataset", {})
+    val_args = ", ".join(f"{k}={v}" for k, v in (val.get("args") or {}).items())
+    parts = [
+        f"LIIF, {enc_text} encoder, MLP {hidden}",
+        f"batch {cfg.train_dataset['batch_size']}",
+        f"{opt['name'].capitalize()} lr {lr:g}" + (", step decay" if cfg.multi_step_lr else ""),
+        f"{inp}x{inp} LR patches at scales {scales}" if inp else f"whole LR images at {scales}",
+        f"{wrap.get('sample_q')} sampled pixels",
+        "augmentation" if wrap.get("augment") else "no augmentation",
+        f"L1 loss; epochs {cfg.epoch_max}",
+        f"validation: {val.get('name')} ({val_args})",
+        f"scored: {EVALUATED}",
+    ]  # fmt: skip
+    return "; ".join(parts)
+
+
+def _history(run_dir: Path) -> list[dict[str, Any]]:
+    path = run_dir / "history.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def collect_results(out: Path, configs: dict[str, TrainConfig], images: dict[str, int],
+                    caches: dict[str, dict], opened: dict[str, Any], scales: list[float],
+                    command: str) -> dict[str, Any]:  # fmt: skip
+    """All numbers of the study as plain data (what results.json holds)."""
+    keys = [scale_key(s) for s in scales]
+    bicubic: dict[str, dict[str, Any]] = {name: {} for name in opened}
+    runs = {}
+    for run, cfg in configs.items():
+        history = _history(out / "runs" / run)
+        losses = [r["train_loss"] for r in history if "train_loss" in r]
+        vals = [r["val_psnr"] for r in history if isinstance(r.get("val_psnr"), float)]
+        sets = caches[run]["sets"]
+        for name in opened:  # bicubic is the same for every model: one row, from any run
+            for k in keys:
+                bicubic[name].setdefault(k, sets[name]["bicubic"][k])
+        runs[run] = {
+            "train_dataset": cfg.train_dataset["dataset"],
+            "train_images": images[run],
+            "checkpoint": f"runs/{run}/{EVALUATED}",
+            "epochs": history[-1]["epoch"] if history else caches[run].get("epoch"),
+            "final_loss": losses[-1] if losses else None,
+            "best_val_psnr": max(vals) if vals else None,
+            "train_seconds": round(sum(r.get("time_s", 0.0) for r in history), 3),
+            "eval_seconds": {n: sets[n]["seconds"] for n in opened},
+            "results": {n: {k: sets[n]["model"][k] for k in keys} for n in opened},
+            "history": [
+                {k: r.get(k) for k in ("epoch", "train_loss", "val_psnr", "lr", "time_s")}
+                for r in history
+            ],  # fmt: skip
+            "config": cfg.to_dict(),
+        }
+    first = next(iter(configs.values()))
+    return {
+        "command": command,
+        "recipe": recipe_line(first),
+        "epochs": first.epoch_max,
+        "scales": scales,
+        "train_sets": list(configs),
+        "eval_sets": {n: {"protocol": o.protocol, "protocol_notes": PROTOCOL_NOTES[o.protocol],
+                          "images": caches[next(iter(configs))]["sets"][n]["images"],
+                          "notes": list(o.notes)} for n, (o, _) in opened.items()},  # fmt: skip
+        "bicubic": bicubic,
+        "runs": runs,
+        "timings": {"train_seconds": sum(r["train_seconds"] for r in runs.values()),
+                    "eval_seconds": sum(sum(r["eval_seconds"].values()) for r in runs.values())},
+    }  # fmt: skip
+
+
+# ----- report.md ---------------------------------------------------------------------------
+def results_table(results: dict[str, Any]) -> str:
+    """Markdown: rows = training sets + bicubic, columns = eval set x scale, best in bold."""
+    columns = [(n, scale_key(s)) for n in results["eval_sets"] for s in results["scales"]]
+    rows = {run: r["results"] for run, r in results["runs"].items()}
+    rows["bicubic"] = results["bicubic"]
+    shown = {row: {c: (f"{cells[c[0]][c[1]]['psnr']:.2f}", f"{cells[c[0]][c[1]]['ssim']:.4f}")
+                   for c in columns} for row, cells in rows.items()}  # fmt: skip
+    best = {c: [max(float(v[c][i]) for v in shown.values()) for i in (0, 1)] for c in columns}
+    lines = ["| trained on | " + " | ".join(f"{n} {k}" for n, k in columns) + " |",
+             "|---|" + "---:|" * len(columns)]  # fmt: skip
+    for row, cells in shown.items():
+        texts = []
+        for c in columns:
+            pair = [f"**{v}**" if float(v) == best[c][i] else v for i, v in enumerate(cells[c])]
+            texts.append(" / ".join(pair))
+        lines.append(f"| {row} | " + " | ".join(texts) + " |")
+    return "\n".join(lines)
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None or not math.isfinite(value) else format(value, spec)
+
+
+def report_markdown(results: dict[str, Any], curves: dict[str, dict[str, str]]) -> str:
+    """The whole report.md."""
+    lines = ["# LIIF cross-dataset study", "",
+             f"**Recipe:** {results['recipe']}.", "",
+             f"**Command:** `{results['command']}`", "", "## Results", "",
+             "PSNR (dB) / SSIM of each run's final model on each evaluation set and scale; "
+             "the best of each column in bold; bicubic upsampling of the same LR input for "
+             "reference.", "", results_table(results), ""]  # fmt: skip
+    for name, info in results["eval_sets"].items():
+        notes = "".join(f"; {n}" for n in info["notes"])
+        lines.append(f"- {name}: {info['images']} images, {info['protocol']} protocol "
+                     f"({info['protocol_notes']}){notes}")  # fmt: skip
+    lines += ["", "## Runs", "",
+              "| run | data set | images x repeat | epochs | final L1 loss | best val PSNR "
+              "| train s | eval s |",
+              "|---|---|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for run, r in results["runs"].items():
+        data, repeat = r["train_dataset"], r["train_dataset"].get("args", {}).get("repeat", 1)
+        cells = [run, data["name"], f"{r['train_images']} x {repeat}", str(r["epochs"]),
+                 _fmt(r["final_loss"], ".4f"), _fmt(r["best_val_psnr"], ".2f"),
+                 f"{r['train_seconds']:.1f}", f"{sum(r['eval_seconds'].values()):.1f}"]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "## Curves", "", "![loss and val PSNR of all runs](curves/all_runs.png)", "",
+              "| run | L1 loss | val PSNR |", "|---|---|---|"]  # fmt: skip
+    for run, files in curves.items():
+        cells = [f"![{run} {k}]({files[k]})" if k in files else "-" for k in ("loss", "psnr")]
+        lines.append(f"| {run} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON atomically (a kill leaves the old file or the new one)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    tmp.replace(path)
+
+
+# ----- curves ------------------------------------------------------------------------------
+def plot_all_runs(results: dict[str, Any], path: Path) -> Path:
+    """One PNG: every run's training loss (left) and validation PSNR (right) per epoch."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), dpi=100)
+    for run, r in results["runs"].items():
+        for ax, key in zip(axes, ("train_loss", "val_psnr"), strict=True):
+            points = [(h["epoch"], h[key]) for h in r["history"]
+                      if isinstance(h.get(key), float) and math.isfinite(h[key])]  # fmt: skip
+            if points:
+                ax.plot(*zip(*points, strict=True), marker="o" if len(points) < 30 else None,
+                        label=run)  # fmt: skip
+    for ax, ylabel in zip(axes, ("L1 loss", "val PSNR (dB)"), strict=True):
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp)
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
+def write_outputs(out: Path, results: dict[str, Any]) -> None:
+    """results.json, curves/ (per-run copies and all_runs.png) and report.md."""
+    folder = out / "curves"
+    folder.mkdir(exist_ok=True)
+    curves: dict[str, dict[str, str]] = {}
+    for run in results["runs"]:
+        curves[run] = {}
+        for kind in ("loss", "psnr"):
+            src = out / "runs" / run / f"{kind}.png"
+            if src.exists():
+                shutil.copyfile(src, folder / f"{run}_{kind}.png")
+                curves[run][kind] = f"curves/{run}_{kind}.png"
+    plot_all_runs(results, folder / "all_runs.png")
+    write_json(out / "results.json", results)
+    (out / "report.md").write_text(report_markdown(results, curves))
