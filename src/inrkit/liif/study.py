@@ -31,6 +31,7 @@ from typing import Any
 import torch
 
 from inrkit.data import layouts
+from inrkit.data.specs import make_dataset
 from inrkit.errors import InrkitError, file_error
 from inrkit.liif.config import TrainConfig, _read_yaml, apply_overrides, parse_config
 from inrkit.liif.eval_config import EVAL_SETS, OpenedEvalSet, open_eval_set
@@ -172,6 +173,8 @@ def _settle_recipes(out: Path, configs: dict[str, dict[str, Any]], force: bool) 
     stored = study.get("runs", {})
     changed: dict[str, list[str]] = {}
     for run, config in configs.items():
+        if not (out / "runs" / run).exists():  # nothing trained yet: nothing to protect
+            continue
         old = stored.get(run) or _read_json(out / "runs" / run / "config.json") or None
         if old is not None and (keys := _differing_keys(old, config)):
             changed[run] = keys
@@ -248,8 +251,7 @@ def evaluate_run(
     return cache
 
 
-def _is_done(cache: dict[str, Any], eval_sets: EvalSets,
-             scales: list[float]) -> bool:  # fmt: skip
+def _is_done(cache: dict[str, Any], eval_sets: EvalSets, scales: list[float]) -> bool:
     sets = cache.get("sets", {})
     return all(
         sets.get(name, {}).get("source") == source
@@ -284,6 +286,11 @@ def plan_runs(
         runs = ", ".join(ts.run for ts in sets)
         raise InrkitError(f"--train: two training sets would share a run folder ({runs})")
     configs = {ts.run: run_config(base, ts, epochs, overrides, source) for ts in sets}
+    # The trainer builds the validation set only after the first epoch: a bad one (or
+    # scikit-image missing for the bundled photo) should fail now, not an epoch later.
+    val_spec = next(iter(configs.values())).val_dataset
+    if val_spec:
+        make_dataset(val_spec, f"{source}: val_dataset")
     return configs, {ts.run: ts.images for ts in sets}
 
 

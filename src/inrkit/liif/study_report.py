@@ -173,6 +173,7 @@ def plot_all_runs(results: dict[str, Any], path: Path) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), dpi=100)
     for run, r in results["runs"].items():
@@ -182,7 +183,8 @@ def plot_all_runs(results: dict[str, Any], path: Path) -> Path:
             if points:
                 ax.plot(*zip(*points, strict=True), marker="o" if len(points) < 30 else None,
                         label=run)  # fmt: skip
-    for ax, ylabel in zip(axes, ("L1 loss", "val PSNR (dB)"), strict=True):
+    for ax, ylabel in zip(axes, ("training L1 loss", "validation PSNR (dB)"), strict=True):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)

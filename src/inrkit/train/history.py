@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import math
 from pathlib import Path
 from typing import Any
+
+from inrkit.io.files import atomic_write
 
 
 class History:
@@ -80,9 +83,7 @@ def plot_curves(records: list[dict[str, Any]], folder: Path) -> list[Path]:
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
         fig.tight_layout()
-        tmp = folder / f".{name}.tmp.png"
-        fig.savefig(tmp)
+        atomic_write(folder / name, functools.partial(fig.savefig, format="png"))
         plt.close(fig)
-        tmp.replace(folder / name)
         written.append(folder / name)
     return written
