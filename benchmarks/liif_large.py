@@ -49,8 +49,20 @@ def main() -> None:
         image_path = Path(tmp) / "photo.png"
         photo_like(args.side).save(image_path)
         out_path = Path(tmp) / "photo_up.png"
-        cmd = [sys.executable, "-m", "inrkit", "upscale", str(image_path), "--scale",
-               f"{args.scale:g}", "--model", str(model_path), "-o", str(out_path), "--quiet"]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "inrkit",
+            "upscale",
+            str(image_path),
+            "--scale",
+            f"{args.scale:g}",
+            "--model",
+            str(model_path),
+            "-o",
+            str(out_path),
+            "--quiet",
+        ]
         for flag in ("tile", "chunk"):
             if getattr(args, flag):
                 cmd += [f"--{flag}", str(getattr(args, flag))]
@@ -60,9 +72,11 @@ def main() -> None:
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2
         with Image.open(out_path) as out:
             size = out.size
-    print(f"{args.side}x{args.side} -> x{args.scale:g} = {size[1]}x{size[0]} "
-          f"(EDSR-baseline-LIIF, {torch.get_num_threads()} threads): "
-          f"{seconds:.0f} s, peak RSS {peak:.2f} GiB")  # fmt: skip
+    print(
+        f"{args.side}x{args.side} -> x{args.scale:g} = {size[1]}x{size[0]} "
+        f"(EDSR-baseline-LIIF, {torch.get_num_threads()} threads): "
+        f"{seconds:.0f} s, peak RSS {peak:.2f} GiB"
+    )
 
 
 if __name__ == "__main__":

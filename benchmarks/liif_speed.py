@@ -69,9 +69,20 @@ def main() -> None:
         for _ in range(args.repeats):
             for path in ("reference", "fast"):
                 save = str(Path(tmp) / f"{path}.npy")
-                cmd = [sys.executable, __file__, "--path", path, "--save", save,
-                       "--size", str(args.size), "--scale", str(args.scale),
-                       "--threads", str(args.threads)]  # fmt: skip
+                cmd = [
+                    sys.executable,
+                    __file__,
+                    "--path",
+                    path,
+                    "--save",
+                    save,
+                    "--size",
+                    str(args.size),
+                    "--scale",
+                    str(args.scale),
+                    "--threads",
+                    str(args.threads),
+                ]
                 line = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
                 results[path].append(json.loads(line.strip().splitlines()[-1]))
                 outputs[path] = np.load(save)
@@ -79,8 +90,10 @@ def main() -> None:
     best = {p: min(r["seconds"] for r in runs) for p, runs in results.items()}
     rss = {p: max(r["peak_rss_mib"] for r in runs) for p, runs in results.items()}
     side = round(args.size * args.scale)
-    print(f"EDSR-baseline-LIIF, {args.size}x{args.size} -> x{args.scale:g} ({side}x{side}), "
-          f"{args.threads} threads, best of {args.repeats}")  # fmt: skip
+    print(
+        f"EDSR-baseline-LIIF, {args.size}x{args.size} -> x{args.scale:g} ({side}x{side}), "
+        f"{args.threads} threads, best of {args.repeats}"
+    )
     for path in ("reference", "fast"):
         times = ", ".join(f"{r['seconds']:.2f}" for r in results[path])
         print(f"  {path:9s}  {best[path]:7.2f} s  (runs: {times})  peak RSS {rss[path]:7.0f} MiB")

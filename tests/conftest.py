@@ -15,9 +15,14 @@ LIIF_FIXTURES = TESTS / "fixtures" / "liif"
 SHARED_LIIF = TESTS.parent.parent / "shared" / "fixtures" / "liif"
 
 LIIF_VARIANTS = [
-    "edsr-small", "edsr-small-plain", "edsr-small-noens", "edsr-big-small", "rcan-small",
-    "rdn-a-g8", "metasr-small",
-]  # fmt: skip
+    "edsr-small",
+    "edsr-small-plain",
+    "edsr-small-noens",
+    "edsr-big-small",
+    "rcan-small",
+    "rdn-a-g8",
+    "metasr-small",
+]
 
 
 def liif_fixture(variant: str, suffix: str) -> Path:
@@ -26,7 +31,9 @@ def liif_fixture(variant: str, suffix: str) -> Path:
         if (folder / f"{variant}{suffix}").exists():
             return folder / f"{variant}{suffix}"
     if os.environ.get("CI"):
-        pytest.fail(f"reference file {variant}{suffix} missing in {LIIF_FIXTURES} and {SHARED_LIIF}")
+        pytest.fail(
+            f"reference file {variant}{suffix} missing in {LIIF_FIXTURES} and {SHARED_LIIF}"
+        )
     pytest.skip(f"{variant}{suffix} lives in {SHARED_LIIF}, which is not beside this checkout")
 
 

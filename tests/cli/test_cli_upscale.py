@@ -301,8 +301,9 @@ def pickled_code(path: Path) -> None:
 def test_bad_checkpoints(tmp_path: Path, make: object) -> None:
     rgb_png(tmp_path / "img.png")
     make(tmp_path / "model.pth")  # type: ignore[operator]
-    result = run_cli(tmp_path, "upscale", "img.png", "--scale", "2", "--model", "model.pth",
-                     model=False)  # fmt: skip
+    result = run_cli(
+        tmp_path, "upscale", "img.png", "--scale", "2", "--model", "model.pth", model=False
+    )
     assert_user_error(result, "model.pth")
     assert listing(tmp_path) == ["img.png", "model.pth"]  # no marker, no output
 
@@ -319,8 +320,22 @@ def test_device_cuda_without_cuda(tmp_path: Path) -> None:
 def test_main_in_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rgb_png(tmp_path / "img.png")
     out = tmp_path / "big.webp"
-    code = main(["upscale", str(tmp_path / "img.png"), "--size", "15x16", "-o", str(out),
-                 "--model", str(MODEL), "--tile", "4", "--chunk", "7"])  # fmt: skip
+    code = main(
+        [
+            "upscale",
+            str(tmp_path / "img.png"),
+            "--size",
+            "15x16",
+            "-o",
+            str(out),
+            "--model",
+            str(MODEL),
+            "--tile",
+            "4",
+            "--chunk",
+            "7",
+        ]
+    )
     assert code == 0
     assert Image.open(out).size == (16, 15)
     assert capsys.readouterr().out == f"wrote {out} (15x16)\n"

@@ -49,8 +49,11 @@ def _everything(folder: Path) -> set[str]:
 def test_zip_and_tar_extract_and_merge(tmp_path):
     target = tmp_path / "root" / "div2k"
     a = _zip(tmp_path / "a.zip", {"LR/X2/0801x2.png": b"two", "LR/": b""})
-    b = _tar(tmp_path / "b.tar", [_member("LR/X3/0801x3.png"), _member("./")],
-             {"LR/X3/0801x3.png": b"three"})  # fmt: skip
+    b = _tar(
+        tmp_path / "b.tar",
+        [_member("LR/X3/0801x3.png"), _member("./")],
+        {"LR/X3/0801x3.png": b"three"},
+    )
     assert extract_archive(a, target, progress=False) == ["LR"]
     assert extract_archive(b, target, progress=False) == ["LR"]  # merged into the same folder
     assert (target / "LR/X2/0801x2.png").read_bytes() == b"two"
@@ -85,7 +88,7 @@ def test_links_and_devices_refused(tmp_path):
         (_tar(tmp_path / "h.tar", [_member("hard", tarfile.LNKTYPE, "/etc/x")], {}), "hard link"),
         (_tar(tmp_path / "c.tar", [_member("tty", tarfile.CHRTYPE)], {}), "device or pipe"),
         (_tar(tmp_path / "f.tar", [_member("fifo", tarfile.FIFOTYPE)], {}), "device or pipe"),
-    ]  # fmt: skip
+    ]
     for archive, why in cases:
         with pytest.raises(ArchiveError, match=why):
             extract_archive(archive, tmp_path / "root", progress=False)

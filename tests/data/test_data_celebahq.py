@@ -134,8 +134,13 @@ def test_bad_sources_are_named(src, tmp_path):
 
 
 def _cli(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "inrkit", "data", *args],
-                          capture_output=True, text=True, timeout=120, cwd=cwd)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "inrkit", "data", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
 
 
 def test_cli(src, tmp_path):
@@ -145,5 +150,7 @@ def test_cli(src, tmp_path):
     _original(src / "00009.png", 32, 64)
     result = _cli(tmp_path, "prepare-celebahq", str(src), "--root", str(tmp_path), "-q")
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr == f"inrkit: error: {src / '00009.png'}: not square (32x64); " \
-        "CelebAHQ faces are square\n"  # fmt: skip
+    assert (
+        result.stderr == f"inrkit: error: {src / '00009.png'}: not square (32x64); "
+        "CelebAHQ faces are square\n"
+    )

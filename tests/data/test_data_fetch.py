@@ -137,10 +137,15 @@ def test_div2k_end_to_end_then_nothing_to_do(server, tmp_path):
     root = tmp_path / "load"
     lines = _fetch("div2k", root)
     assert lines[0] == f"{root / 'div2k' / 'DIV2K_train_HR'}: ready" and len(lines) == 5
-    assert sorted(os.listdir(root / "div2k")) == ["DIV2K_train_HR", "DIV2K_valid_HR",
-                                                  "DIV2K_valid_LR_bicubic"]  # fmt: skip
-    spec = {"dataset": {"name": "div2k-paired", "args": {"root": root, "scale": 3}},
-            "wrapper": {"name": "sr-implicit-paired"}}  # fmt: skip
+    assert sorted(os.listdir(root / "div2k")) == [
+        "DIV2K_train_HR",
+        "DIV2K_valid_HR",
+        "DIV2K_valid_LR_bicubic",
+    ]
+    spec = {
+        "dataset": {"name": "div2k-paired", "args": {"root": root, "scale": 3}},
+        "wrapper": {"name": "sr-implicit-paired"},
+    }
     assert make_dataset(spec)[1]["inp"].shape == (3, 8, 8)
     assert len(server.requests) == 5
     assert _fetch("div2k", root)[0].endswith("DIV2K_train_HR: already there")
@@ -196,7 +201,10 @@ def test_zip_slip_archive_refused_and_nothing_outside_root(server, tmp_path, mon
     with pytest.raises(ArchiveError, match="'../../evil': it leads outside the folder"):
         _fetch("benchmark", root)
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == [
-        "a", "a/root", "a/root/benchmark.tar"]  # fmt: skip
+        "a",
+        "a/root",
+        "a/root/benchmark.tar",
+    ]
 
 
 def test_symlink_member_refused(server, tmp_path, monkeypatch):
@@ -242,8 +250,14 @@ def test_cli_names_match_the_table():
 
 
 def _cli(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "inrkit", "data", *args], capture_output=True,
-                          text=True, timeout=120, cwd=cwd, env={**os.environ, **env})  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "inrkit", "data", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+        env={**os.environ, **env},
+    )
 
 
 def test_cli(server, tmp_path):

@@ -49,8 +49,12 @@ def root(tmp_path: Path) -> Path:
     return root
 
 
-def _check(sample: dict[str, torch.Tensor], inp_hw: tuple[int, int], hr_hw: tuple[int, int],
-           q: int | None = None) -> None:  # fmt: skip
+def _check(
+    sample: dict[str, torch.Tensor],
+    inp_hw: tuple[int, int],
+    hr_hw: tuple[int, int],
+    q: int | None = None,
+) -> None:
     q = hr_hw[0] * hr_hw[1] if q is None else q
     assert sample["inp"].shape == (3, *inp_hw)
     assert sample["coord"].shape == sample["cell"].shape == (q, 2)
@@ -84,8 +88,12 @@ def test_div2k_train_downsampled(root, cache):
 
 
 def test_div2k_valid_whole_images_random_scale(root):
-    data = _make("div2k", {"root": root, "split": "valid"}, "sr-implicit-downsampled",
-                 {"scale_min": 1, "scale_max": 4})  # fmt: skip
+    data = _make(
+        "div2k",
+        {"root": root, "split": "valid"},
+        "sr-implicit-downsampled",
+        {"scale_min": 1, "scale_max": 4},
+    )
     assert len(data) == 2
     sample = data[0]
     h = sample["inp"].shape[-2]
@@ -119,31 +127,41 @@ def test_div2k_pairs_match_by_name(root):
 
 @pytest.mark.parametrize("name", layouts.BENCHMARKS)
 def test_benchmarks(root, name):
-    hr = _make("benchmark", {"root": root, "name": name}, "sr-implicit-downsampled",
-               {"scale_min": 4})  # fmt: skip
+    hr = _make(
+        "benchmark", {"root": root, "name": name}, "sr-implicit-downsampled", {"scale_min": 4}
+    )
     assert len(hr) == 2
     _check(hr[0], (12, 12), (48, 48))
-    pairs = _make("benchmark-paired", {"root": root, "name": name, "scale": 3},
-                  "sr-implicit-paired")  # fmt: skip
+    pairs = _make(
+        "benchmark-paired", {"root": root, "name": name, "scale": 3}, "sr-implicit-paired"
+    )
     _check(pairs[1], (16, 16), (48, 48))
 
 
 def test_celebahq_uniform_varied(root):
     args = {"root": root, "split": "train", "inp_size": 32, "out_size": 256}
-    data = _make("celebahq-paired", args, "sr-implicit-uniform-varied",
-                 {"size_min": 32, "size_max": 256, "augment": True, "sample_q": 100})  # fmt: skip
+    data = _make(
+        "celebahq-paired",
+        args,
+        "sr-implicit-uniform-varied",
+        {"size_min": 32, "size_max": 256, "augment": True, "sample_q": 100},
+    )
     assert len(data) == 2
     _check(data[0], (32, 32), (32, 32), q=100)  # the HR size grows with the index
     _check(data[1], (32, 32), (256, 256), q=100)
-    val = _make("celebahq-paired", {**args, "split": "val"}, "sr-implicit-uniform-varied",
-                {"size_min": 256})  # fmt: skip
+    val = _make(
+        "celebahq-paired", {**args, "split": "val"}, "sr-implicit-uniform-varied", {"size_min": 256}
+    )
     assert len(val) == 1
     _check(val[0], (32, 32), (256, 256))
 
 
 def test_celebahq_64_128_paired(root):
-    data = _make("celebahq-paired", {"root": root, "split": "val", "inp_size": 64,
-                 "out_size": 128, "cache": "bin"}, "sr-implicit-paired")  # fmt: skip
+    data = _make(
+        "celebahq-paired",
+        {"root": root, "split": "val", "inp_size": 64, "out_size": 128, "cache": "bin"},
+        "sr-implicit-paired",
+    )
     _check(data[0], (64, 64), (128, 128))
 
 
@@ -152,8 +170,12 @@ def test_image_glob_folder_and_pattern(root):
     (folder / "notes.txt").write_text("not an image")
     assert len(_make("image-glob", {"path": str(folder)})) == 3
     pattern = str(root / "benchmark" / "**" / "HR" / "*.png")
-    data = _make("image-glob", {"path": pattern, "first_k": 5}, "sr-implicit-downsampled",
-                 {"inp_size": 6, "scale_min": 2, "scale_max": 2, "sample_q": 7})  # fmt: skip
+    data = _make(
+        "image-glob",
+        {"path": pattern, "first_k": 5},
+        "sr-implicit-downsampled",
+        {"inp_size": 6, "scale_min": 2, "scale_max": 2, "sample_q": 7},
+    )
     assert len(data) == 5
     _check(data[4], (6, 6), (12, 12), q=7)
     assert len(_make("image-glob", {"path": str(folder / "*")})) == 3  # notes.txt left out

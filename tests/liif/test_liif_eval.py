@@ -91,10 +91,12 @@ def direct_scores(model, lr, hr, dataset, scale):
     sr = upscale_tensor(model, lr[None], tuple(hr.shape[-2:]))
     bic = bicubic_upsample(lr, tuple(hr.shape[-2:]))[None]
     return {
-        name: {"psnr": calc_psnr(x, hr[None], dataset, scale).item(),
-               "ssim": calc_ssim(x, hr[None], dataset, scale).item()}
+        name: {
+            "psnr": calc_psnr(x, hr[None], dataset, scale).item(),
+            "ssim": calc_ssim(x, hr[None], dataset, scale).item(),
+        }
         for name, x in (("model", sr), ("bicubic", bic))
-    }  # fmt: skip
+    }
 
 
 @pytest.mark.parametrize(("protocol", "dataset"), [("plain", None), ("benchmark", "benchmark")])
@@ -103,8 +105,9 @@ def test_evaluate_images_equals_direct_computation(tmp_path, model, protocol, da
     result = evaluate_images(model, images, [2, 3.5], protocol)
     assert result["images"] == 3 and result["scales"] == [2.0, 3.5]
     for scale, key in ((2, "x2"), (3.5, "x3.5")):
-        per_image = [direct_scores(model, *downsample_pair(hr, scale), dataset, scale)
-                     for hr in images]  # fmt: skip
+        per_image = [
+            direct_scores(model, *downsample_pair(hr, scale), dataset, scale) for hr in images
+        ]
         for method in ("model", "bicubic"):
             for metric in ("psnr", "ssim"):
                 want = np.mean([d[method][metric] for d in per_image])
@@ -188,20 +191,30 @@ def test_test_config_errors_name_the_key(tmp_path):
 
 
 def test_root_moves_the_load_folder(tmp_path):
-    args = {"root_path_1": "./load/a/X2", "root_path_2": "load/b",
-            "split_file": "/abs/load/s.json", "first_k": 3}  # fmt: skip
+    args = {
+        "root_path_1": "./load/a/X2",
+        "root_path_2": "load/b",
+        "split_file": "/abs/load/s.json",
+        "first_k": 3,
+    }
     spec = {"dataset": {"name": "x", "args": args}}
     args = rebase_load_paths(spec, tmp_path)["dataset"]["args"]
-    assert args == {"root_path_1": str(tmp_path / "a/X2"), "root_path_2": str(tmp_path / "b"),
-                    "split_file": "/abs/load/s.json", "first_k": 3}  # fmt: skip
+    assert args == {
+        "root_path_1": str(tmp_path / "a/X2"),
+        "root_path_2": str(tmp_path / "b"),
+        "split_file": "/abs/load/s.json",
+        "first_k": 3,
+    }
     assert spec["dataset"]["args"]["root_path_1"] == "./load/a/X2"  # not modified in place
 
 
 def test_eval_psnr_without_data_norm_is_unnormalised(tmp_path, model):
     """data_norm None means sub 0, div 1 (official); here it must differ from the 0.5 norm."""
     write_images(tmp_path / "hr")
-    spec = {"dataset": {"name": "image-folder", "args": {"root_path": str(tmp_path / "hr")}},
-            "wrapper": {"name": "sr-implicit-downsampled", "args": {"scale_min": 2}}}  # fmt: skip
+    spec = {
+        "dataset": {"name": "image-folder", "args": {"root_path": str(tmp_path / "hr")}},
+        "wrapper": {"name": "sr-implicit-downsampled", "args": {"scale_min": 2}},
+    }
     loader = DataLoader(make_dataset(spec), batch_size=1)
     norm = {"inp": {"sub": [0], "div": [1]}, "gt": {"sub": [0], "div": [1]}}
     assert eval_psnr(loader, model, None) == pytest.approx(eval_psnr(loader, model, norm))

@@ -50,9 +50,13 @@ data_norm:
 
 def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "inrkit", *args], cwd=cwd, capture_output=True, text=True,
-        timeout=300, env={**os.environ, "INRKIT_OFFLINE": "1"},
-    )  # fmt: skip
+        [sys.executable, "-m", "inrkit", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "INRKIT_OFFLINE": "1"},
+    )
 
 
 def assert_user_error(capsys, argv: list[str], *needles: str) -> str:
@@ -129,8 +133,21 @@ def test_liif_test_bad_configs(tmp_path, capsys, monkeypatch):
 # ----- inrkit liif eval ----------------------------------------------------------------------
 def test_liif_eval_table_and_json(tmp_path):
     paths = write_images(tmp_path / "photos")
-    result = run_cli(tmp_path, "liif", "eval", "--model", str(MODEL), "--dataset", "photos/",
-                     "--scale", "2", "--scale", "7", "--json", "out/eval.json")  # fmt: skip
+    result = run_cli(
+        tmp_path,
+        "liif",
+        "eval",
+        "--model",
+        str(MODEL),
+        "--dataset",
+        "photos/",
+        "--scale",
+        "2",
+        "--scale",
+        "7",
+        "--json",
+        "out/eval.json",
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert "3 images, plain protocol" in lines[0]
@@ -165,8 +182,12 @@ def test_liif_eval_bad_inputs(tmp_path, capsys, monkeypatch):
     write_images(tmp_path / "hr")
     base = ["liif", "eval", "--model", str(MODEL), "--scale", "2"]
     assert_user_error(capsys, [*base, "--dataset", "imagenet"], "unknown dataset 'imagenet'")
-    assert_user_error(capsys, [*base, "--dataset", "set5", "--root", "nowhere"],
-                      "nowhere/benchmark/Set5/HR", "folder missing")  # fmt: skip
+    assert_user_error(
+        capsys,
+        [*base, "--dataset", "set5", "--root", "nowhere"],
+        "nowhere/benchmark/Set5/HR",
+        "folder missing",
+    )
     for scale in ("0", "-2", "nan", "x"):
         assert_user_error(capsys, ["liif", "eval", "--dataset", "hr", "--scale", scale], "--scale")
     no_model = ["liif", "eval", "--dataset", "hr", "--scale", "2", "--model", "nope.pth"]

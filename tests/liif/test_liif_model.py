@@ -8,7 +8,7 @@ import torch
 from conftest import LIIF_VARIANTS, liif_fixture
 
 from inrkit.liif import LIIF, make_model
-from inrkit.liif.encoders import RCAN, RDN, EDSR
+from inrkit.liif.encoders import EDSR, RCAN, RDN
 from inrkit.liif.spec import SpecError
 from inrkit.liif.tiling import receptive_radius
 
@@ -51,7 +51,10 @@ def test_fast_query_gradients_equal_reference(variant: str) -> None:
     model, ref = _official(variant)
     model.train()
     inp = torch.from_numpy(ref["inp"])
-    coord, cell = torch.from_numpy(ref["coord_0"])[:, :400], torch.from_numpy(ref["cell_0"])[:, :400]
+    coord, cell = (
+        torch.from_numpy(ref["coord_0"])[:, :400],
+        torch.from_numpy(ref["cell_0"])[:, :400],
+    )
     grads = []
     for query in (model.query, model.query_reference):
         model.zero_grad()
@@ -73,8 +76,12 @@ def test_fast_equals_reference_on_batches_and_odd_grids() -> None:
     cell = torch.rand(2, 333, 2) * 0.3
     with torch.no_grad():
         feat = model.encode(inp)
-        torch.testing.assert_close(model.query(feat, coord, cell),
-                                   model.query_reference(feat, coord, cell), rtol=0, atol=1e-5)
+        torch.testing.assert_close(
+            model.query(feat, coord, cell),
+            model.query_reference(feat, coord, cell),
+            rtol=0,
+            atol=1e-5,
+        )
 
 
 def test_receptive_radius() -> None:
@@ -88,28 +95,52 @@ def test_receptive_radius() -> None:
     [
         ({"name": "nope"}, "unknown model 'nope'"),
         ({"name": "liif", "args": {"encoder_spec": {"name": "vgg"}}}, "unknown encoder 'vgg'"),
-        ({"name": "liif", "args": {"encoder_spec": {"name": "edsr", "args": {"n_feats": -3}}}},
-         "n_feats must be positive"),
-        ({"name": "liif", "args": {"encoder_spec": {"name": "edsr", "args": {"colour": 1}}}},
-         "unknown argument(s) colour"),
-        ({"name": "liif", "args": {"encoder_spec": {"name": "edsr-baseline"},
-                                   "local_ensemble": "yes"}}, "local_ensemble must be true"),
-        ({"name": "liif", "args": {"encoder_spec": {"name": "rdn", "args": {"RDNconfig": "C"}}}},
-         "RDNconfig must be 'A' or 'B'"),
-        ({"name": "liif", "args": {"encoder_spec": {"name": "edsr-baseline"},
-                                   "imnet_spec": {"name": "mlp", "args": {"hidden_list": "x"}}}},
-         "hidden_list must be a list"),
+        (
+            {"name": "liif", "args": {"encoder_spec": {"name": "edsr", "args": {"n_feats": -3}}}},
+            "n_feats must be positive",
+        ),
+        (
+            {"name": "liif", "args": {"encoder_spec": {"name": "edsr", "args": {"colour": 1}}}},
+            "unknown argument(s) colour",
+        ),
+        (
+            {
+                "name": "liif",
+                "args": {"encoder_spec": {"name": "edsr-baseline"}, "local_ensemble": "yes"},
+            },
+            "local_ensemble must be true",
+        ),
+        (
+            {"name": "liif", "args": {"encoder_spec": {"name": "rdn", "args": {"RDNconfig": "C"}}}},
+            "RDNconfig must be 'A' or 'B'",
+        ),
+        (
+            {
+                "name": "liif",
+                "args": {
+                    "encoder_spec": {"name": "edsr-baseline"},
+                    "imnet_spec": {"name": "mlp", "args": {"hidden_list": "x"}},
+                },
+            },
+            "hidden_list must be a list",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_specs_name_the_key(spec: dict, message: str) -> None:
     with pytest.raises(SpecError, match=message.replace("(", r"\(").replace(")", r"\)")):
         make_model(spec)
 
 
 def test_full_size_presets_build_with_paper_shapes() -> None:
-    model = make_model({"name": "liif", "args": {
-        "encoder_spec": {"name": "edsr-baseline", "args": {"no_upsampling": True}},
-        "imnet_spec": {"name": "mlp", "args": {"out_dim": 3, "hidden_list": [256] * 4}}}})
+    model = make_model(
+        {
+            "name": "liif",
+            "args": {
+                "encoder_spec": {"name": "edsr-baseline", "args": {"no_upsampling": True}},
+                "imnet_spec": {"name": "mlp", "args": {"out_dim": 3, "hidden_list": [256] * 4}},
+            },
+        }
+    )
     assert model.imnet.layers[0].in_features == 64 * 9 + 4
     n_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
     assert 1_500_000 < n_params < 1_600_000  # EDSR-baseline 1.22M + MLP 0.35M

@@ -23,13 +23,18 @@ from inrkit.liif.evaluate import evaluate_images
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = [
-    "model.args.encoder_spec.args.n_resblocks=1", "model.args.encoder_spec.args.n_feats=8",
-    "model.args.imnet_spec.args.hidden_list=[16]", "train_dataset.batch_size=2",
-    "train_dataset.dataset.args.repeat=1", "train_dataset.wrapper.args.inp_size=8",
-    "train_dataset.wrapper.args.sample_q=32", "val_dataset.dataset.args.repeat=2",
-    "val_dataset.batch_size=2", "val_dataset.wrapper.args.inp_size=8",
+    "model.args.encoder_spec.args.n_resblocks=1",
+    "model.args.encoder_spec.args.n_feats=8",
+    "model.args.imnet_spec.args.hidden_list=[16]",
+    "train_dataset.batch_size=2",
+    "train_dataset.dataset.args.repeat=1",
+    "train_dataset.wrapper.args.inp_size=8",
+    "train_dataset.wrapper.args.sample_q=32",
+    "val_dataset.dataset.args.repeat=2",
+    "val_dataset.batch_size=2",
+    "val_dataset.wrapper.args.inp_size=8",
     "val_dataset.wrapper.args.sample_q=32",
-]  # fmt: skip
+]
 
 
 def _images(folder: Path, names: list[str], seed: int, size: tuple[int, int] = (40, 48)) -> None:
@@ -62,9 +67,25 @@ def data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _argv(root: Path, out: Path, train: str, *extra: str) -> list[str]:
     sets = [item for o in TINY for item in ("--set", o)]
-    return ["liif", "study", "--train", train, "--eval", "celebahq", "--root", str(root),
-            "--epochs", "1", "--out-dir", str(out), "--scales", "2,3", "-q",
-            *sets, *extra]  # fmt: skip
+    return [
+        "liif",
+        "study",
+        "--train",
+        train,
+        "--eval",
+        "celebahq",
+        "--root",
+        str(root),
+        "--epochs",
+        "1",
+        "--out-dir",
+        str(out),
+        "--scales",
+        "2,3",
+        "-q",
+        *sets,
+        *extra,
+    ]
 
 
 def _mtimes(out: Path) -> dict[Path, int]:
@@ -72,8 +93,9 @@ def _mtimes(out: Path) -> dict[Path, int]:
     return {p: p.stat().st_mtime_ns for p in files}
 
 
-def test_study_reports_true_numbers_and_a_rerun_is_a_noop(data_root: Path, tmp_path: Path,
-                                                          capsys) -> None:  # fmt: skip
+def test_study_reports_true_numbers_and_a_rerun_is_a_noop(
+    data_root: Path, tmp_path: Path, capsys
+) -> None:
     out = tmp_path / "study"
     assert main(_argv(data_root, out, "div2k,b100,urban100")) == 0
     report = (out / "report.md").read_text()
@@ -97,8 +119,10 @@ def test_study_reports_true_numbers_and_a_rerun_is_a_noop(data_root: Path, tmp_p
         for kind in ("loss", "psnr"):
             assert (out / "curves" / f"{run}_{kind}.png").stat().st_size > 0
     assert (out / "curves" / "all_runs.png").stat().st_size > 0
-    assert results["eval_sets"]["celebahq"] | {"images": 2, "protocol": "plain"} == \
-        results["eval_sets"]["celebahq"]  # fmt: skip
+    assert (
+        results["eval_sets"]["celebahq"] | {"images": 2, "protocol": "plain"}
+        == results["eval_sets"]["celebahq"]
+    )
 
     before = _mtimes(out)  # the rerun trains and evaluates nothing
     assert main(_argv(data_root, out, "div2k,b100,urban100")) == 0
@@ -109,12 +133,15 @@ def test_study_reports_true_numbers_and_a_rerun_is_a_noop(data_root: Path, tmp_p
     argv[argv.index("--scales") + 1] = "2,3,4"
     assert main(argv) == 0
     now = json.loads((out / "results.json").read_text())
-    assert {k: v for k, v in _mtimes(out).items() if k.suffix == ".pth"} == \
-        {k: v for k, v in before.items() if k.suffix == ".pth"}  # fmt: skip
+    assert {k: v for k, v in _mtimes(out).items() if k.suffix == ".pth"} == {
+        k: v for k, v in before.items() if k.suffix == ".pth"
+    }
     old = results["runs"]["b100"]["results"]["celebahq"]["x3"]
     assert now["runs"]["b100"]["results"]["celebahq"]["x3"] == old
-    assert "x4" in now["runs"]["b100"]["results"]["celebahq"] and "celebahq x4" in \
-        (out / "report.md").read_text()  # fmt: skip
+    assert (
+        "x4" in now["runs"]["b100"]["results"]["celebahq"]
+        and "celebahq x4" in (out / "report.md").read_text()
+    )
     before = _mtimes(out)
 
     capsys.readouterr()  # a changed recipe is refused in one line, then --force retrains it
@@ -128,8 +155,9 @@ def test_study_reports_true_numbers_and_a_rerun_is_a_noop(data_root: Path, tmp_p
     assert after[out / "runs/div2k/epoch-last.pth"] == before[out / "runs/div2k/epoch-last.pth"]
 
 
-def test_killed_study_resumes_and_completes(data_root: Path, tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_killed_study_resumes_and_completes(
+    data_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out, real_train = tmp_path / "study", study.train
 
     def killed_in_second_run(config, out_dir, **kwargs):
@@ -158,8 +186,13 @@ def test_killed_study_resumes_and_completes(data_root: Path, tmp_path: Path,
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    return subprocess.run([sys.executable, "-m", "inrkit", "liif", "study", *args],
-                          capture_output=True, text=True, env=env, cwd=ROOT)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "inrkit", "liif", "study", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
 
 
 @pytest.mark.parametrize(
@@ -167,9 +200,13 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 )
 def test_bad_inputs_are_one_line_errors(case: str, data_root: Path, tmp_path: Path) -> None:
     root, out, train, extra = data_root, tmp_path / "out", "b100", []
-    expected = {"train-name": "unknown training set 'nope'", "eval-name": "unknown dataset 'nope'",
-                "missing-folder": "inrkit data fetch benchmark", "epochs": "--epochs",
-                "out-file": "not a folder"}[case]  # fmt: skip
+    expected = {
+        "train-name": "unknown training set 'nope'",
+        "eval-name": "unknown dataset 'nope'",
+        "missing-folder": "inrkit data fetch benchmark",
+        "epochs": "--epochs",
+        "out-file": "not a folder",
+    }[case]
     if case == "train-name":
         train = "b100,nope"
     elif case == "eval-name":

@@ -41,29 +41,41 @@ def _config(tmp_path: Path, **changes) -> Path:
     data = _photos(tmp_path / "hr")
     cfg = {
         "train_dataset": {
-            "dataset": {"name": "image-folder", "args": {"root_path": str(data), "repeat": 2,
-                                                         "cache": "in_memory"}},
-            "wrapper": {"name": "sr-implicit-downsampled",
-                        "args": {"inp_size": 8, "scale_max": 4, "augment": True, "sample_q": 48}},
+            "dataset": {
+                "name": "image-folder",
+                "args": {"root_path": str(data), "repeat": 2, "cache": "in_memory"},
+            },
+            "wrapper": {
+                "name": "sr-implicit-downsampled",
+                "args": {"inp_size": 8, "scale_max": 4, "augment": True, "sample_q": 48},
+            },
             "batch_size": 2,
         },
         "val_dataset": {
             "dataset": {"name": "image-folder", "args": {"root_path": str(data), "first_k": 2}},
-            "wrapper": {"name": "sr-implicit-downsampled",
-                        "args": {"inp_size": 8, "scale_max": 4, "sample_q": 48}},
+            "wrapper": {
+                "name": "sr-implicit-downsampled",
+                "args": {"inp_size": 8, "scale_max": 4, "sample_q": 48},
+            },
             "batch_size": 2,
         },
         "data_norm": {"inp": {"sub": [0.5], "div": [0.5]}, "gt": {"sub": [0.5], "div": [0.5]}},
-        "model": {"name": "liif", "args": {
-            "encoder_spec": {"name": "edsr-baseline",
-                             "args": {"n_resblocks": 1, "n_feats": 8, "no_upsampling": True}},
-            "imnet_spec": {"name": "mlp", "args": {"out_dim": 3, "hidden_list": [16, 16]}}}},
+        "model": {
+            "name": "liif",
+            "args": {
+                "encoder_spec": {
+                    "name": "edsr-baseline",
+                    "args": {"n_resblocks": 1, "n_feats": 8, "no_upsampling": True},
+                },
+                "imnet_spec": {"name": "mlp", "args": {"out_dim": 3, "hidden_list": [16, 16]}},
+            },
+        },
         "optimizer": {"name": "adam", "args": {"lr": 1.0e-3}},
         "epoch_max": 3,
         "multi_step_lr": {"milestones": [2], "gamma": 0.5},
         "epoch_val": 1,
         "epoch_save": 2,
-    }  # fmt: skip
+    }
     cfg.update(changes)
     path = tmp_path / "train_tiny.yaml"
     path.write_text(yaml.safe_dump(cfg))
@@ -73,8 +85,16 @@ def _config(tmp_path: Path, **changes) -> Path:
 def test_official_config_trains_and_writes_everything(tmp_path: Path) -> None:
     result = train(load_config(_config(tmp_path)), tmp_path / "run", progress=False)
     run = tmp_path / "run"
-    for name in ("epoch-last.pth", "epoch-best.pth", "epoch-2.pth", "history.jsonl",
-                 "history.csv", "loss.png", "psnr.png", "config.json"):  # fmt: skip
+    for name in (
+        "epoch-last.pth",
+        "epoch-best.pth",
+        "epoch-2.pth",
+        "history.jsonl",
+        "history.csv",
+        "loss.png",
+        "psnr.png",
+        "config.json",
+    ):
         assert (run / name).is_file(), name
     records = [json.loads(line) for line in (run / "history.jsonl").read_text().splitlines()]
     assert [r["epoch"] for r in records] == [1, 2, 3]
@@ -132,9 +152,15 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path: Path, monkeypat
 def test_warmup_and_milestones() -> None:
     from inrkit.liif.config import parse_config
 
-    cfg = parse_config({"train_dataset": {"batch_size": 1}, "model": {"name": "liif"},
-                        "optimizer": {"name": "adam", "args": {"lr": 1.0}}, "warmup_iters": 4,
-                        "multi_step_lr": {"milestones": [2, 3], "gamma": 0.1}})  # fmt: skip
+    cfg = parse_config(
+        {
+            "train_dataset": {"batch_size": 1},
+            "model": {"name": "liif"},
+            "optimizer": {"name": "adam", "args": {"lr": 1.0}},
+            "warmup_iters": 4,
+            "multi_step_lr": {"milestones": [2, 3], "gamma": 0.1},
+        }
+    )
     assert learning_rate(cfg, 1, 0) == pytest.approx(0.25)
     assert learning_rate(cfg, 1, 3) == pytest.approx(1.0)
     assert learning_rate(cfg, 3, 10) == pytest.approx(0.1)
@@ -142,10 +168,12 @@ def test_warmup_and_milestones() -> None:
 
 
 def _run_script(tmp_path: Path, config: Path, out: Path, resume: bool) -> list[str]:
-    code = ("import sys; from inrkit.liif.config import load_config; "
-            "from inrkit.liif.train import train; "
-            f"r = train(load_config({str(config)!r}), {str(out)!r}, resume={resume}, "
-            "progress=False); print('DIGEST', r['weights_sha256'])")  # fmt: skip
+    code = (
+        "import sys; from inrkit.liif.config import load_config; "
+        "from inrkit.liif.train import train; "
+        f"r = train(load_config({str(config)!r}), {str(out)!r}, resume={resume}, "
+        "progress=False); print('DIGEST', r['weights_sha256'])"
+    )
     return [sys.executable, "-c", code]
 
 
@@ -154,8 +182,12 @@ def test_sigkill_mid_epoch_then_resume_matches_uninterrupted(tmp_path: Path) -> 
     cfg_path = _config(tmp_path, epoch_max=3)
     reference = train(load_config(cfg_path), tmp_path / "ref", progress=False)["weights_sha256"]
     out = tmp_path / "killed"
-    proc = subprocess.Popen(_run_script(tmp_path, cfg_path, out, False), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        _run_script(tmp_path, cfg_path, out, False),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.time() + 120
     while not (out / "epoch-last.pth").exists() and time.time() < deadline:
         time.sleep(0.02)
@@ -166,8 +198,9 @@ def test_sigkill_mid_epoch_then_resume_matches_uninterrupted(tmp_path: Path) -> 
     assert ckpt["epoch"] in (1, 2, 3)
     if ckpt["epoch"] == 3:
         pytest.skip("the run finished before the kill landed (machine too fast)")
-    done = subprocess.run(_run_script(tmp_path, cfg_path, out, True), capture_output=True,
-                          text=True, check=True)  # fmt: skip
+    done = subprocess.run(
+        _run_script(tmp_path, cfg_path, out, True), capture_output=True, text=True, check=True
+    )
     assert f"DIGEST {reference}" in done.stdout
 
 
@@ -188,13 +221,27 @@ def test_ddp_two_processes_hold_identical_weights(tmp_path: Path) -> None:
     with socket.socket() as s:  # a free port on loopback for the rendezvous
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-           "--master_addr", "127.0.0.1", "--master_port", str(port), "--tee", "3",
-           str(worker), str(cfg), str(tmp_path / "ddp")]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_addr",
+        "127.0.0.1",
+        "--master_port",
+        str(port),
+        "--tee",
+        "3",
+        str(worker),
+        str(cfg),
+        str(tmp_path / "ddp"),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    digests = [line.split("DIGEST ")[1].strip() for line in done.stdout.splitlines()
-               if "DIGEST " in line]  # fmt: skip
+    digests = [
+        line.split("DIGEST ")[1].strip() for line in done.stdout.splitlines() if "DIGEST " in line
+    ]
     assert len(digests) == 2 and digests[0] == digests[1]
     assert (tmp_path / "ddp" / "epoch-last.pth").is_file()  # rank 0 wrote it
     assert len((tmp_path / "ddp" / "history.jsonl").read_text().splitlines()) == 2
@@ -203,8 +250,21 @@ def test_ddp_two_processes_hold_identical_weights(tmp_path: Path) -> None:
 def test_cli_train_and_bad_configs(tmp_path: Path) -> None:
     cfg = _config(tmp_path)
     base = [sys.executable, "-m", "inrkit", "liif", "train"]
-    done = subprocess.run([*base, str(cfg), "--out-dir", str(tmp_path / "runs"), "--name", "t",
-                           "--set", "epoch_max=1", "-q"], capture_output=True, text=True)  # fmt: skip
+    done = subprocess.run(
+        [
+            *base,
+            str(cfg),
+            "--out-dir",
+            str(tmp_path / "runs"),
+            "--name",
+            "t",
+            "--set",
+            "epoch_max=1",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "runs" / "t" / "epoch-last.pth").is_file()
     evil = tmp_path / "evil.yaml"
@@ -219,9 +279,13 @@ def test_cli_train_and_bad_configs(tmp_path: Path) -> None:
         ([str(cfg), "--out-dir", str(tmp_path / "runs"), "--name", "t"], "already holds a run"),
     ]
     for args, message in bad_cases:
-        bad = subprocess.run([*base, *args, "--out-dir", str(tmp_path / "runs2")]
-                             if "--out-dir" not in args else [*base, *args],
-                             capture_output=True, text=True)  # fmt: skip
+        bad = subprocess.run(
+            [*base, *args, "--out-dir", str(tmp_path / "runs2")]
+            if "--out-dir" not in args
+            else [*base, *args],
+            capture_output=True,
+            text=True,
+        )
         lines = bad.stderr.strip().splitlines()
         assert bad.returncode == 2, (args, bad.stderr)
         assert len(lines) == 1 and lines[0].startswith("inrkit: error:") and message in lines[0]

@@ -24,8 +24,9 @@ def _model(variant: str = "edsr-small") -> torch.nn.Module:
     return model.eval()
 
 
-@pytest.mark.parametrize("variant", ["edsr-small", "edsr-small-noens", "rdn-a-g8", "rcan-small",
-                                     "metasr-small"])  # fmt: skip
+@pytest.mark.parametrize(
+    "variant", ["edsr-small", "edsr-small-noens", "rdn-a-g8", "rcan-small", "metasr-small"]
+)
 @pytest.mark.parametrize("k", [0, 1])
 def test_upscale_equals_official_batched_predict(variant: str, k: int) -> None:
     ref = np.load(liif_fixture(variant, ".npz"))
@@ -41,12 +42,18 @@ def test_upscale_equals_official_batched_predict(variant: str, k: int) -> None:
     torch.testing.assert_close(by_size, expected, rtol=0, atol=1e-4)
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(
-    h=st.integers(1, 12), w=st.integers(1, 12), big_h=st.integers(1, 40), big_w=st.integers(1, 40),
-    tile=st.integers(1, 9), chunk=st.integers(1, 64),
+    h=st.integers(1, 12),
+    w=st.integers(1, 12),
+    big_h=st.integers(1, 40),
+    big_w=st.integers(1, 40),
+    tile=st.integers(1, 9),
+    chunk=st.integers(1, 64),
     variant=st.sampled_from(["edsr-small", "edsr-small-noens", "edsr-small-plain"]),
-)  # fmt: skip
+)
 def test_tiled_chunked_fast_equals_untiled_reference(
     h: int, w: int, big_h: int, big_w: int, tile: int, chunk: int, variant: str
 ) -> None:

@@ -21,9 +21,14 @@ def ref() -> dict[str, np.ndarray]:
 
 @pytest.mark.parametrize(
     ("key", "dataset", "scale"),
-    [("plain", None, 1), ("benchmark_2", "benchmark", 2), ("benchmark_3", "benchmark", 3),
-     ("benchmark_4", "benchmark", 4), ("div2k_4", "div2k", 4)],
-)  # fmt: skip
+    [
+        ("plain", None, 1),
+        ("benchmark_2", "benchmark", 2),
+        ("benchmark_3", "benchmark", 3),
+        ("benchmark_4", "benchmark", 4),
+        ("div2k_4", "div2k", 4),
+    ],
+)
 def test_psnr_protocols_match_the_official(ref, key, dataset, scale):
     sr, hr = torch.from_numpy(ref["sr"]), torch.from_numpy(ref["hr"])
     assert calc_psnr(sr, hr, dataset=dataset, scale=scale).item() == pytest.approx(

@@ -15,8 +15,9 @@ skimage_metrics = pytest.importorskip("skimage.metrics")
 def _pair(h: int = 48, w: int = 40, noise: float = 0.08) -> tuple[torch.Tensor, torch.Tensor]:
     gen = torch.Generator().manual_seed(1)
     # smooth content plus noise: SSIM far from 0 and from 1
-    base = torch.nn.functional.interpolate(torch.rand(1, 3, h // 4, w // 4, generator=gen),
-                                           size=(h, w), mode="bilinear")  # fmt: skip
+    base = torch.nn.functional.interpolate(
+        torch.rand(1, 3, h // 4, w // 4, generator=gen), size=(h, w), mode="bilinear"
+    )
     sr = (base + noise * torch.randn(base.shape, generator=gen)).clamp(0, 1)
     return sr, base
 
@@ -28,9 +29,13 @@ def _skimage_ssim(sr: torch.Tensor, hr: torch.Tensor, shave: int, scale255: bool
         a, b = a[shave:-shave, shave:-shave], b[shave:-shave, shave:-shave]
     k = 255.0 if scale255 else 1.0
     return skimage_metrics.structural_similarity(
-        a * k, b * k, gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
+        a * k,
+        b * k,
+        gaussian_weights=True,
+        sigma=1.5,
+        use_sample_covariance=False,
         data_range=k,
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize(

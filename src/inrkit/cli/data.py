@@ -50,10 +50,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     c.add_argument("src", type=Path, metavar="SRC_DIR", help="folder of the original images")
     c.add_argument("--root", type=Path, metavar="DIR", help=root_help)
     c.add_argument(
-        "--split", type=Path, metavar="SPLIT_JSON",
+        "--split",
+        type=Path,
+        metavar="SPLIT_JSON",
         help='{"train": [...], "val": [...]} file names (default: ROOT/celebAHQ/split.json if '
         "there, else the sorted names cut 90/10 like the official 27000/3000)",
-    )  # fmt: skip
+    )
     c.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     c.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     p.set_defaults(run=run)
@@ -70,16 +72,24 @@ def run(args: argparse.Namespace) -> int:
     if args.data_command == "fetch":
         from inrkit.data.fetch import fetch
 
-        fetch(args.name, args.root, keep_archives=args.keep_archives, progress=not args.quiet,
-              say=say)  # fmt: skip
+        fetch(
+            args.name, args.root, keep_archives=args.keep_archives, progress=not args.quiet, say=say
+        )
         return 0
     if args.data_command == "prepare-celebahq":
         from inrkit.data.celebahq import prepare_celebahq
 
-        done = prepare_celebahq(args.src, args.root, split_file=args.split,
-                                overwrite=args.overwrite, progress=not args.quiet)  # fmt: skip
-        say(f"{done.folder}/{{32,64,128,256}}: {done.written} images resized, "
+        done = prepare_celebahq(
+            args.src,
+            args.root,
+            split_file=args.split,
+            overwrite=args.overwrite,
+            progress=not args.quiet,
+        )
+        say(
+            f"{done.folder}/{{32,64,128,256}}: {done.written} images resized, "
             f"{done.skipped} already done; split: {done.n_train} train / {done.n_val} val "
-            f"in {done.folder / 'split.json'}")  # fmt: skip
+            f"in {done.folder / 'split.json'}"
+        )
         return 0
     raise InrkitError("choose a data command: fetch or prepare-celebahq (see 'inrkit data --help')")

@@ -14,8 +14,11 @@ SAMPLE = "chelsea.png"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("demo", help="upscale a sample photo with the default LIIF model",
-                              description=__doc__.splitlines()[0])  # fmt: skip
+    p = subparsers.add_parser(
+        "demo",
+        help="upscale a sample photo with the default LIIF model",
+        description=__doc__.splitlines()[0],
+    )
     p.add_argument("--out-dir", default="out/demo", help="where to write (default: out/demo)")
     p.add_argument("--scale", type=float, default=3.5, help="upscaling factor (default: 3.5)")
     p.add_argument("--model", default="default", help="checkpoint or official name")
@@ -61,7 +64,9 @@ def run(args: argparse.Namespace) -> int:
     crops = [lr.resize(sr.size, Image.NEAREST).crop(box), bicubic.crop(box), sr.crop(box)]
     zoom = Image.new("RGB", (cw * 9 + 16, ch * 3), (255, 255, 255))
     for i, (crop, text) in enumerate(zip(crops, ("input", "bicubic", "LIIF"), strict=True)):
-        zoom.paste(_label(crop.resize((cw * 3, ch * 3), Image.NEAREST), text), (i * (cw * 3 + 8), 0))
+        zoom.paste(
+            _label(crop.resize((cw * 3, ch * 3), Image.NEAREST), text), (i * (cw * 3 + 8), 0)
+        )
     out.mkdir(parents=True, exist_ok=True)
     for name, img in zip(names, (sr, bicubic, side, zoom), strict=True):
         save_image(img, out / name, overwrite=True)

@@ -27,13 +27,17 @@ EVAL_SET_NAMES = ("div2k", "set5", "set14", "b100", "urban100", "celebahq", "pho
 
 def _add_model_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--model", default="default", metavar="CKPT",
+        "--model",
+        default="default",
+        metavar="CKPT",
         help="checkpoint file, or edsr-baseline-liif / rdn-liif (default: %(default)s)",
-    )  # fmt: skip
+    )
     p.add_argument(
-        "--device", choices=DEVICES, default="auto",
+        "--device",
+        choices=DEVICES,
+        default="auto",
         help="auto: cuda when available, else cpu (default: %(default)s)",
-    )  # fmt: skip
+    )
 
 
 def _note(message: str, quiet: bool = False) -> None:
@@ -56,13 +60,24 @@ def add_test(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("config", type=Path, metavar="CONFIG", help="official test YAML")
     _add_model_flags(p)
     p.add_argument(
-        "--root", type=Path, metavar="DIR",
+        "--root",
+        type=Path,
+        metavar="DIR",
         help="where the config's ./load/ folder is (default: ./load, as the official)",
-    )  # fmt: skip
-    p.add_argument("--eval-bsize", type=positive_int, metavar="N",
-                   help="queries per decoder batch (default: the config's eval_bsize)")  # fmt: skip
-    p.add_argument("--num-workers", type=int, default=0, metavar="N",
-                   help="data loader processes (default: %(default)s)")  # fmt: skip
+    )
+    p.add_argument(
+        "--eval-bsize",
+        type=positive_int,
+        metavar="N",
+        help="queries per decoder batch (default: the config's eval_bsize)",
+    )
+    p.add_argument(
+        "--num-workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="data loader processes (default: %(default)s)",
+    )
     p.set_defaults(run=run_test)
 
 
@@ -78,8 +93,12 @@ def run_test(args: argparse.Namespace) -> int:
 
     config = load_test_config(args.config, root=args.root)
     dataset = make_dataset(config.test_dataset, where=f"{args.config}: test_dataset")
-    loader = DataLoader(dataset, batch_size=config.test_dataset.get("batch_size", 1),
-                        shuffle=False, num_workers=max(args.num_workers, 0))  # fmt: skip
+    loader = DataLoader(
+        dataset,
+        batch_size=config.test_dataset.get("batch_size", 1),
+        shuffle=False,
+        num_workers=max(args.num_workers, 0),
+    )
     model = load(args.model, device=_pick_device(args.device))
     bsize = args.eval_bsize if args.eval_bsize is not None else config.eval_bsize
     batches = tqdm(loader, desc="test", leave=False, disable=None)  # a bar only on a terminal
@@ -114,16 +133,33 @@ def add_eval(subparsers: argparse._SubParsersAction) -> None:
         "folders are used when present; other scales make LR from HR by bicubic resize.",
     )
     names = ", ".join(EVAL_SET_NAMES)
-    p.add_argument("--dataset", required=True, metavar="NAME",
-                   help=f"{names}, or a folder (or glob) of HR images")  # fmt: skip
-    p.add_argument("--scale", type=parse_scales, action="extend", required=True, metavar="S",
-                   help="scale(s): --scale 2 --scale 6 or --scale 2,3,4,6")  # fmt: skip
+    p.add_argument(
+        "--dataset",
+        required=True,
+        metavar="NAME",
+        help=f"{names}, or a folder (or glob) of HR images",
+    )
+    p.add_argument(
+        "--scale",
+        type=parse_scales,
+        action="extend",
+        required=True,
+        metavar="S",
+        help="scale(s): --scale 2 --scale 6 or --scale 2,3,4,6",
+    )
     _add_model_flags(p)
-    p.add_argument("--root", type=Path, metavar="DIR",
-                   help="the folder with div2k/, benchmark/, celebAHQ/ "
-                   "(default: $INRKIT_DATA_ROOT, else ./load)")  # fmt: skip
-    p.add_argument("--protocol", choices=("plain", "benchmark", "div2k"),
-                   help="override the data set's protocol")  # fmt: skip
+    p.add_argument(
+        "--root",
+        type=Path,
+        metavar="DIR",
+        help="the folder with div2k/, benchmark/, celebAHQ/ "
+        "(default: $INRKIT_DATA_ROOT, else ./load)",
+    )
+    p.add_argument(
+        "--protocol",
+        choices=("plain", "benchmark", "div2k"),
+        help="override the data set's protocol",
+    )
     p.add_argument("--json", type=Path, metavar="OUT", help="also write the numbers as JSON")
     for flag, default, what in (
         ("--tile", DEFAULT_TILE, "input pixels per tile side; smaller needs less memory"),
@@ -150,14 +186,26 @@ def run_eval(args: argparse.Namespace) -> int:
     for note in opened.notes:
         _note(note, args.quiet)
     progress = False if args.quiet else None  # None: bars only on a terminal
-    result = evaluate_images(model, opened.hr_images, scales, protocol, paired=opened.paired,
-                             tile=args.tile, chunk=args.chunk, progress=progress)  # fmt: skip
-    print(f"{args.dataset}: {result['images']} images, {protocol} protocol "
-          f"({PROTOCOL_NOTES[protocol]})")  # fmt: skip
+    result = evaluate_images(
+        model,
+        opened.hr_images,
+        scales,
+        protocol,
+        paired=opened.paired,
+        tile=args.tile,
+        chunk=args.chunk,
+        progress=progress,
+    )
+    print(
+        f"{args.dataset}: {result['images']} images, {protocol} protocol "
+        f"({PROTOCOL_NOTES[protocol]})"
+    )
     print(format_table(result))
     if args.json is not None:
-        lr_source = {scale_key(s): "official LR folder" if s in opened.paired else "bicubic from HR"
-                     for s in scales}  # fmt: skip
+        lr_source = {
+            scale_key(s): "official LR folder" if s in opened.paired else "bicubic from HR"
+            for s in scales
+        }
         report = {"dataset": args.dataset, "model": str(args.model), "lr": lr_source, **result}
         _write_json(args.json, report)
         _note(f"wrote {args.json}", args.quiet)
@@ -175,14 +223,20 @@ def _write_json(path: Path, data: dict) -> None:
 # ----- the group -----------------------------------------------------------------------------
 # The sub-commands, in the order ``inrkit liif --help`` lists them.
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    add_train, add_test, add_eval, add_study,
-]  # fmt: skip
+    add_train,
+    add_test,
+    add_eval,
+    add_study,
+]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``inrkit liif`` and its sub-commands."""
-    p = subparsers.add_parser("liif", help="LIIF experiments: test with official configs, eval",
-                              description="LIIF experiments (Chen et al., CVPR 2021).")  # fmt: skip
+    p = subparsers.add_parser(
+        "liif",
+        help="LIIF experiments: test with official configs, eval",
+        description="LIIF experiments (Chen et al., CVPR 2021).",
+    )
     sub = p.add_subparsers(dest="liif_command", metavar="SUBCOMMAND")
     for add in SUBCOMMANDS:
         add(sub)

@@ -38,17 +38,35 @@ def add_study(subparsers: argparse._SubParsersAction) -> None:
         "same command skips finished runs, resumes an unfinished one and evaluates only what "
         "is missing.",
     )
-    p.add_argument("--train", type=_names, required=True, metavar="SETS",
-                   help=f"comma-separated: {', '.join(TRAIN_SET_NAMES)}, or folders of HR "
-                   "images")  # fmt: skip
-    p.add_argument("--eval", type=_names, default=["celebahq"], metavar="SETS",
-                   help=f"comma-separated: {', '.join(EVAL_SET_NAMES)}, or folders of HR images "
-                   "(default: celebahq)")  # fmt: skip
-    p.add_argument("--root", type=Path, metavar="DIR",
-                   help="the folder with div2k/, benchmark/, celebAHQ/ "
-                   "(default: $INRKIT_DATA_ROOT, else ./load)")  # fmt: skip
-    p.add_argument("--epochs", type=positive_int, default=15, metavar="N",
-                   help="epochs per run (default: %(default)s)")  # fmt: skip
+    p.add_argument(
+        "--train",
+        type=_names,
+        required=True,
+        metavar="SETS",
+        help=f"comma-separated: {', '.join(TRAIN_SET_NAMES)}, or folders of HR images",
+    )
+    p.add_argument(
+        "--eval",
+        type=_names,
+        default=["celebahq"],
+        metavar="SETS",
+        help=f"comma-separated: {', '.join(EVAL_SET_NAMES)}, or folders of HR images "
+        "(default: celebahq)",
+    )
+    p.add_argument(
+        "--root",
+        type=Path,
+        metavar="DIR",
+        help="the folder with div2k/, benchmark/, celebAHQ/ "
+        "(default: $INRKIT_DATA_ROOT, else ./load)",
+    )
+    p.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=15,
+        metavar="N",
+        help="epochs per run (default: %(default)s)",
+    )
     p.add_argument(
         "--out-dir",
         type=Path,
@@ -56,18 +74,35 @@ def add_study(subparsers: argparse._SubParsersAction) -> None:
         metavar="OUT",
         help="the study folder (runs/, curves/, report.md, results.json)",
     )
-    p.add_argument("--scales", type=parse_scales, default=[2.0, 3.0, 4.0], metavar="S,S",
-                   help="evaluation scales (default: 2,3,4)")  # fmt: skip
-    p.add_argument("--config", type=Path, metavar="YAML",
-                   help="another recipe (default: the seed's; its train_dataset.dataset is "
-                   "replaced per run)")  # fmt: skip
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
-                   help="override a value of every run's config, e.g. --set "
-                   "train_dataset.batch_size=8 (repeatable; values are YAML)")  # fmt: skip
+    p.add_argument(
+        "--scales",
+        type=parse_scales,
+        default=[2.0, 3.0, 4.0],
+        metavar="S,S",
+        help="evaluation scales (default: 2,3,4)",
+    )
+    p.add_argument(
+        "--config",
+        type=Path,
+        metavar="YAML",
+        help="another recipe (default: the seed's; its train_dataset.dataset is replaced per run)",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        dest="overrides",
+        help="override a value of every run's config, e.g. --set "
+        "train_dataset.batch_size=8 (repeatable; values are YAML)",
+    )
     mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--resume-runs", action="store_true",
-                      help="the default: skip finished runs, resume unfinished ones, refuse "
-                      "runs whose recipe changed")  # fmt: skip
+    mode.add_argument(
+        "--resume-runs",
+        action="store_true",
+        help="the default: skip finished runs, resume unfinished ones, refuse "
+        "runs whose recipe changed",
+    )
     mode.add_argument(
         "--force",
         action="store_true",
@@ -80,12 +115,25 @@ def add_study(subparsers: argparse._SubParsersAction) -> None:
 
 def command_line(args: argparse.Namespace) -> str:
     """The command, rebuilt from the parsed flags, for the report."""
-    parts = ["inrkit", "liif", "study", "--train", ",".join(args.train),
-             "--eval", ",".join(args.eval)]  # fmt: skip
+    parts = [
+        "inrkit",
+        "liif",
+        "study",
+        "--train",
+        ",".join(args.train),
+        "--eval",
+        ",".join(args.eval),
+    ]
     if args.root is not None:
         parts += ["--root", str(args.root)]
-    parts += ["--epochs", str(args.epochs), "--out-dir", str(args.out_dir),
-              "--scales", ",".join(f"{s:g}" for s in args.scales)]  # fmt: skip
+    parts += [
+        "--epochs",
+        str(args.epochs),
+        "--out-dir",
+        str(args.out_dir),
+        "--scales",
+        ",".join(f"{s:g}" for s in args.scales),
+    ]
     if args.config is not None:
         parts += ["--config", str(args.config)]
     for item in args.overrides:
@@ -105,11 +153,20 @@ def run_study(args: argparse.Namespace) -> int:
             tqdm.write(f"study: {message}", file=sys.stderr)
 
     results = study.run_study(
-        args.train, args.eval, args.out_dir, root=args.root, epochs=args.epochs,
-        scales=args.scales, overrides=args.overrides, config=args.config, force=args.force,
-        device=args.device, progress=False if args.quiet else None,
-        command=command_line(args), log=note,
-    )  # fmt: skip
+        args.train,
+        args.eval,
+        args.out_dir,
+        root=args.root,
+        epochs=args.epochs,
+        scales=args.scales,
+        overrides=args.overrides,
+        config=args.config,
+        force=args.force,
+        device=args.device,
+        progress=False if args.quiet else None,
+        command=command_line(args),
+        log=note,
+    )
     print(results_table(results))
     note(f"wrote {args.out_dir / 'report.md'} and {args.out_dir / 'results.json'}")
     return 0

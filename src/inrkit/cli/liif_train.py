@@ -22,12 +22,19 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("config", type=Path, metavar="CONFIG.yaml")
     p.add_argument("--name", help="run name (default: the config file's stem)")
-    p.add_argument("--out-dir", type=Path, default=Path("runs"),
-                   help="parent folder of runs (default: runs)")  # fmt: skip
+    p.add_argument(
+        "--out-dir", type=Path, default=Path("runs"), help="parent folder of runs (default: runs)"
+    )
     p.add_argument("--resume", action="store_true", help="continue from the run's epoch-last.pth")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
-                   help="override a config value, e.g. --set epoch_max=30 --set "
-                   "train_dataset.batch_size=8 (repeatable; values are YAML)")  # fmt: skip
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        dest="overrides",
+        help="override a config value, e.g. --set epoch_max=30 --set "
+        "train_dataset.batch_size=8 (repeatable; values are YAML)",
+    )
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or epoch lines")
     p.set_defaults(run=run_train)
@@ -42,8 +49,13 @@ def run_train(args: argparse.Namespace) -> int:
     name = args.name or args.config.stem
     if not name or "/" in name or name in (".", ".."):
         raise InrkitError(f"--name {name!r}: must be a plain folder name")
-    result = train(config, args.out_dir / name, resume=args.resume, device=args.device,
-                   progress=False if args.quiet else None)  # fmt: skip
+    result = train(
+        config,
+        args.out_dir / name,
+        resume=args.resume,
+        device=args.device,
+        progress=False if args.quiet else None,
+    )
     if not args.quiet:
         print(f"done: {result['out_dir']} (best val PSNR {result['best_val']:.4f})")
     return 0

@@ -99,16 +99,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     size.add_argument("--width", type=positive_int, metavar="W", help="width, aspect kept")
     size.add_argument("--height", type=positive_int, metavar="H", help="height, aspect kept")
     p.add_argument(
-        "--model", default="default", metavar="M",
+        "--model",
+        default="default",
+        metavar="M",
         help="checkpoint file, or edsr-baseline-liif / rdn-liif (default: %(default)s)",
-    )  # fmt: skip
+    )
     out = p.add_mutually_exclusive_group()
     out.add_argument("-o", "--output", type=Path, metavar="OUT", help="output file (1 input)")
     out.add_argument("--out-dir", type=Path, metavar="DIR", help="output folder (created)")
     p.add_argument(
-        "--device", choices=("auto", "cpu", "cuda"), default="auto",
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="auto",
         help="auto: cuda when available, else cpu (default: %(default)s)",
-    )  # fmt: skip
+    )
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     for flag, default, what in (
         ("--max-pixels", DEFAULT_MAX_OUTPUT_PIXELS, "refuse outputs with more pixels"),
@@ -160,8 +164,9 @@ def plan(args: argparse.Namespace) -> list[Job]:
     inputs = expand_inputs(args.inputs)
     if args.output is not None:
         if len(inputs) != 1:
-            raise InrkitError(f"-o/--output takes one input image, got {len(inputs)}; "
-                              "use --out-dir for several")  # fmt: skip
+            raise InrkitError(
+                f"-o/--output takes one input image, got {len(inputs)}; use --out-dir for several"
+            )
         if not _writable(args.output.suffix):
             raise file_error(args.output, "unknown image format to write (use e.g. .png or .jpg)")
         if not args.output.parent.is_dir():
@@ -223,9 +228,18 @@ def _upscale_one(
     # Without a terminal, no bar (and no stray lines in logs); -q hides it everywhere.
     progress = not args.quiet and sys.stderr.isatty()
     try:
-        out = upscale(model, img, args.scale, args.size, width=args.width, height=args.height,
-                      max_pixels=args.max_pixels, tile=args.tile, chunk=args.chunk,
-                      progress=progress)  # fmt: skip
+        out = upscale(
+            model,
+            img,
+            args.scale,
+            args.size,
+            width=args.width,
+            height=args.height,
+            max_pixels=args.max_pixels,
+            tile=args.tile,
+            chunk=args.chunk,
+            progress=progress,
+        )
     except InrkitError as e:  # size problems: the library does not know the file's name
         raise file_error(job.src, str(e)) from None
     except (torch.OutOfMemoryError, RuntimeError) as e:

@@ -97,8 +97,9 @@ def load_split(path: str | Path, names: list[str]) -> dict[str, list[str]]:
             raise file_error(path, f"needs {key!r}: a list of file names")
         unknown = [n for n in listed if n not in known]
         if unknown:
-            raise file_error(path, f"lists {unknown[0]!r}, which no original becomes "
-                             f"({len(unknown)} such names)")  # fmt: skip
+            raise file_error(
+                path, f"lists {unknown[0]!r}, which no original becomes ({len(unknown)} such names)"
+            )
     return {key: split[key] for key in CELEBAHQ_SPLITS}
 
 
@@ -127,8 +128,14 @@ def _write_split(path: Path, split: dict[str, list[str]], overwrite: bool) -> No
     atomic_write(path, lambda tmp: tmp.write_text(json.dumps(split) + "\n"))
 
 
-def prepare_celebahq(src: str | Path, root: Root = None, *, split_file: str | Path | None = None,
-                     overwrite: bool = False, progress: bool = True) -> Prepared:  # fmt: skip
+def prepare_celebahq(
+    src: str | Path,
+    root: Root = None,
+    *,
+    split_file: str | Path | None = None,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> Prepared:
     """Resize the originals in ``src`` into ``ROOT/celebAHQ/{32,64,128,256}`` and a split.
 
     Raises:
@@ -149,8 +156,9 @@ def prepare_celebahq(src: str | Path, root: Root = None, *, split_file: str | Pa
     clashes = [folder / str(s) / n for (n, s), ok in done.items() if ok is None]
     if clashes and not overwrite:
         more = f" (and {len(clashes) - 1} more)" if len(clashes) > 1 else ""
-        raise file_error(clashes[0], f"exists and is not a PNG of this size{more}; "
-                         "use --overwrite to replace")  # fmt: skip
+        raise file_error(
+            clashes[0], f"exists and is not a PNG of this size{more}; use --overwrite to replace"
+        )
     for s in SIZES:
         (folder / str(s)).mkdir(parents=True, exist_ok=True)
     _write_split(split_path, split, overwrite)

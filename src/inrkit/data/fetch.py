@@ -48,35 +48,59 @@ _DIV2K = "https://data.vision.ee.ethz.ch/cvl/DIV2K/"
 # split.json: the official CelebAHQ split linked from the LIIF README (no published checksum).
 ARCHIVES: dict[str, tuple[Archive, ...]] = {
     "div2k": (
-        Archive(_DIV2K + "DIV2K_train_HR.zip", "div2k", ("div2k/DIV2K_train_HR",),
-                size=3530603713,
-                sha256="9d0b9c463f6e35b6c62cc6a930ee2224f670b34c1df841a57670f9acf0f6c335"),
-        Archive(_DIV2K + "DIV2K_valid_HR.zip", "div2k", ("div2k/DIV2K_valid_HR",),
-                size=448993893,
-                sha256="20dd31fd84d777bc1cf5d6b7654a3f569c0aec74458ae094122ad1d0489900fc"),
-        Archive(_DIV2K + "DIV2K_valid_LR_bicubic_X2.zip", "div2k",
-                ("div2k/DIV2K_valid_LR_bicubic/X2",),
-                size=117763600,
-                sha256="60eed9875c697df51204aa579e2a699e1d5215095788a097ff54dd17e2664d57"),
-        Archive(_DIV2K + "DIV2K_valid_LR_bicubic_X3.zip", "div2k",
-                ("div2k/DIV2K_valid_LR_bicubic/X3",),
-                size=54513392,
-                sha256="04b9a2ed3b4a0715d3924d3ae8514830c3328fac8d30512ce716d6f419e052a3"),
-        Archive(_DIV2K + "DIV2K_valid_LR_bicubic_X4.zip", "div2k",
-                ("div2k/DIV2K_valid_LR_bicubic/X4",),
-                size=31505881,
-                sha256="a50a5d1c4b88de4e8d300d8fb2b904c52fe93b2b298a4899697760d7cbb6d553"),
+        Archive(
+            _DIV2K + "DIV2K_train_HR.zip",
+            "div2k",
+            ("div2k/DIV2K_train_HR",),
+            size=3530603713,
+            sha256="9d0b9c463f6e35b6c62cc6a930ee2224f670b34c1df841a57670f9acf0f6c335",
+        ),
+        Archive(
+            _DIV2K + "DIV2K_valid_HR.zip",
+            "div2k",
+            ("div2k/DIV2K_valid_HR",),
+            size=448993893,
+            sha256="20dd31fd84d777bc1cf5d6b7654a3f569c0aec74458ae094122ad1d0489900fc",
+        ),
+        Archive(
+            _DIV2K + "DIV2K_valid_LR_bicubic_X2.zip",
+            "div2k",
+            ("div2k/DIV2K_valid_LR_bicubic/X2",),
+            size=117763600,
+            sha256="60eed9875c697df51204aa579e2a699e1d5215095788a097ff54dd17e2664d57",
+        ),
+        Archive(
+            _DIV2K + "DIV2K_valid_LR_bicubic_X3.zip",
+            "div2k",
+            ("div2k/DIV2K_valid_LR_bicubic/X3",),
+            size=54513392,
+            sha256="04b9a2ed3b4a0715d3924d3ae8514830c3328fac8d30512ce716d6f419e052a3",
+        ),
+        Archive(
+            _DIV2K + "DIV2K_valid_LR_bicubic_X4.zip",
+            "div2k",
+            ("div2k/DIV2K_valid_LR_bicubic/X4",),
+            size=31505881,
+            sha256="a50a5d1c4b88de4e8d300d8fb2b904c52fe93b2b298a4899697760d7cbb6d553",
+        ),
     ),
     "benchmark": (
-        Archive("https://cv.snu.ac.kr/research/EDSR/benchmark.tar", ".",
-                tuple(f"benchmark/{n}/{d}" for n in BENCHMARKS for d in ("HR", "LR_bicubic")),
-                md5="4ace41d33c2384b97e6b320cd0afd6ba"),
+        Archive(
+            "https://cv.snu.ac.kr/research/EDSR/benchmark.tar",
+            ".",
+            tuple(f"benchmark/{n}/{d}" for n in BENCHMARKS for d in ("HR", "LR_bicubic")),
+            md5="4ace41d33c2384b97e6b320cd0afd6ba",
+        ),
     ),
     "celebahq": (
-        Archive("https://www.dropbox.com/s/2qeijojdjzvp3b9/split.json?dl=1", "celebAHQ",
-                ("celebAHQ/split.json",), unpack=False),
+        Archive(
+            "https://www.dropbox.com/s/2qeijojdjzvp3b9/split.json?dl=1",
+            "celebAHQ",
+            ("celebAHQ/split.json",),
+            unpack=False,
+        ),
     ),
-}  # fmt: skip
+}
 # data1024x1024.zip as the LIIF README points to it (a Google Drive folder: no direct link).
 CELEBAHQ_ORIGINALS = "https://drive.google.com/drive/folders/11Vz0fqHS2rXDb5pprgTjpD7S2BAJhi1P"
 CELEBAHQ_ORIGINALS_FROM = "https://github.com/suvojit-0x55aa/celebA-HQ-dataset-download"
@@ -87,8 +111,14 @@ def archive_url(archive: Archive) -> str:
     return mirror_url(archive.url, archive.filename)
 
 
-def fetch(name: str, root: Root = None, *, keep_archives: bool = False, progress: bool = True,
-          say: Callable[[str], None] = print) -> Path:  # fmt: skip
+def fetch(
+    name: str,
+    root: Root = None,
+    *,
+    keep_archives: bool = False,
+    progress: bool = True,
+    say: Callable[[str], None] = print,
+) -> Path:
     """Download and unpack data set ``name`` (div2k, benchmark, celebahq) under ``root``.
 
     Args:
@@ -140,8 +170,14 @@ def _download(archive: Archive, path: Path) -> None:
     if offline():
         raise DownloadError(f"{url}: not downloaded, INRKIT_OFFLINE is set; {by_hand}")
     try:
-        download(url, path, sha256=archive.sha256, expected_size=archive.size, md5=archive.md5,
-                 resume=True)  # fmt: skip
+        download(
+            url,
+            path,
+            sha256=archive.sha256,
+            expected_size=archive.size,
+            md5=archive.md5,
+            resume=True,
+        )
     except DownloadError as e:
         raise DownloadError(f"{e}; {by_hand}") from None
 
@@ -159,5 +195,8 @@ def _verify(path: Path, archive: Archive) -> None:
             while chunk := f.read(1 << 20):
                 digest.update(chunk)
         if digest.hexdigest() != want:
-            raise file_error(path, f"{algorithm} mismatch (got {digest.hexdigest()}, expected "
-                             f"{want}); delete it and rerun")  # fmt: skip
+            raise file_error(
+                path,
+                f"{algorithm} mismatch (got {digest.hexdigest()}, expected "
+                f"{want}); delete it and rerun",
+            )

@@ -160,8 +160,13 @@ class ImageFiles(ImageFolder):
 class PairedFiles(Dataset):
     """(LR, HR) image pairs as two aligned :class:`ImageFiles`."""
 
-    def __init__(self, pairs: list[tuple[Path, Path]], first_k: int | None = None,
-                 repeat: int = 1, cache: str = "none") -> None:  # fmt: skip
+    def __init__(
+        self,
+        pairs: list[tuple[Path, Path]],
+        first_k: int | None = None,
+        repeat: int = 1,
+        cache: str = "none",
+    ) -> None:
         pairs = pairs[:first_k] if first_k is not None else pairs
         self.lr = ImageFiles([lr for lr, _ in pairs], repeat, cache)
         self.hr = ImageFiles([hr for _, hr in pairs], repeat, cache)
@@ -174,36 +179,62 @@ class PairedFiles(Dataset):
 
 
 # ----- the data sets of the DATASETS table (our names) --------------------------------------
-def div2k(root: Root = None, split: str = "train", first_k: int | None = None,
-          repeat: int = 1, cache: str = "none") -> ImageFolder:  # fmt: skip
+def div2k(
+    root: Root = None,
+    split: str = "train",
+    first_k: int | None = None,
+    repeat: int = 1,
+    cache: str = "none",
+) -> ImageFolder:
     """DIV2K HR images (``train``: 800, ``valid``: 100)."""
     return ImageFolder(div2k_hr(root, split), first_k=first_k, repeat=repeat, cache=cache)
 
 
-def div2k_paired(root: Root = None, scale: int = 4, first_k: int | None = None,
-                 repeat: int = 1, cache: str = "none") -> PairedFiles:  # fmt: skip
+def div2k_paired(
+    root: Root = None,
+    scale: int = 4,
+    first_k: int | None = None,
+    repeat: int = 1,
+    cache: str = "none",
+) -> PairedFiles:
     """(LR, HR) pairs of the DIV2K validation split with its bicubic LR images."""
     pairs = paired_by_name(div2k_lr(root, scale), div2k_hr(root, "valid"), scale)
     return PairedFiles(pairs, first_k, repeat, cache)
 
 
-def benchmark(root: Root = None, name: str = "Set5", first_k: int | None = None,
-              repeat: int = 1, cache: str = "none") -> ImageFolder:  # fmt: skip
+def benchmark(
+    root: Root = None,
+    name: str = "Set5",
+    first_k: int | None = None,
+    repeat: int = 1,
+    cache: str = "none",
+) -> ImageFolder:
     """HR images of a benchmark (Set5, Set14, B100, Urban100)."""
     return ImageFolder(benchmark_hr(root, name), first_k=first_k, repeat=repeat, cache=cache)
 
 
-def benchmark_paired(root: Root = None, name: str = "Set5", scale: int = 4,
-                     first_k: int | None = None, repeat: int = 1,
-                     cache: str = "none") -> PairedFiles:  # fmt: skip
+def benchmark_paired(
+    root: Root = None,
+    name: str = "Set5",
+    scale: int = 4,
+    first_k: int | None = None,
+    repeat: int = 1,
+    cache: str = "none",
+) -> PairedFiles:
     """(LR, HR) pairs of a benchmark with its bicubic LR images."""
     pairs = paired_by_name(benchmark_lr(root, name, scale), benchmark_hr(root, name), scale)
     return PairedFiles(pairs, first_k, repeat, cache)
 
 
-def celebahq_paired(root: Root = None, split: str = "train", inp_size: int = 32,
-                    out_size: int = 256, first_k: int | None = None, repeat: int = 1,
-                    cache: str = "none") -> PairedFiles:  # fmt: skip
+def celebahq_paired(
+    root: Root = None,
+    split: str = "train",
+    inp_size: int = 32,
+    out_size: int = 256,
+    first_k: int | None = None,
+    repeat: int = 1,
+    cache: str = "none",
+) -> PairedFiles:
     """(LR, HR) CelebAHQ pairs of a split, as the official configs' paired-image-folders."""
     lr_dir, hr_dir = celebahq(root, inp_size), celebahq(root, out_size)
     pairs = []
@@ -217,8 +248,9 @@ def celebahq_paired(root: Root = None, split: str = "train", inp_size: int = 32,
     return PairedFiles(pairs, first_k, repeat, cache)
 
 
-def image_glob(path: str, first_k: int | None = None, repeat: int = 1,
-               cache: str = "none") -> ImageFolder:  # fmt: skip
+def image_glob(
+    path: str, first_k: int | None = None, repeat: int = 1, cache: str = "none"
+) -> ImageFolder:
     """Your own images: a folder, or a glob pattern such as ``photos/**/*.jpg`` (sorted)."""
     if Path(path).is_dir():
         return ImageFolder(path, first_k=first_k, repeat=repeat, cache=cache)

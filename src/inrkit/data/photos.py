@@ -16,10 +16,18 @@ from torch.utils.data import Dataset
 from inrkit.errors import InrkitError
 
 TRAIN = (
-    "hubble_deep_field.jpg", "ihc.png", "retina.jpg", "motorcycle_left.png",
-    "motorcycle_right.png", "camera.png", "brick.png", "grass.png", "gravel.png", "moon.png",
+    "hubble_deep_field.jpg",
+    "ihc.png",
+    "retina.jpg",
+    "motorcycle_left.png",
+    "motorcycle_right.png",
+    "camera.png",
+    "brick.png",
+    "grass.png",
+    "gravel.png",
+    "moon.png",
     "coins.png",
-)  # fmt: skip
+)
 VAL = ("astronaut.png",)  # for epoch-best selection during training
 HELD_OUT = ("chelsea.png", "rocket.jpg", "coffee.png")  # only for the reported numbers
 SPLITS = {"train": TRAIN, "val": VAL, "held_out": HELD_OUT}

@@ -88,7 +88,12 @@ class SRImplicitDownsampled(Dataset):
         augment: bool = False,
         sample_q: int | None = None,
     ) -> None:
-        self.dataset, self.inp_size, self.augment, self.sample_q = dataset, inp_size, augment, sample_q
+        self.dataset, self.inp_size, self.augment, self.sample_q = (
+            dataset,
+            inp_size,
+            augment,
+            sample_q,
+        )
         self.scale_min = scale_min
         self.scale_max = scale_min if scale_max is None else scale_max
 
@@ -126,7 +131,12 @@ class SRImplicitPaired(Dataset):
         augment: bool = False,
         sample_q: int | None = None,
     ) -> None:
-        self.dataset, self.inp_size, self.augment, self.sample_q = dataset, inp_size, augment, sample_q
+        self.dataset, self.inp_size, self.augment, self.sample_q = (
+            dataset,
+            inp_size,
+            augment,
+            sample_q,
+        )
 
     def __len__(self) -> int:
         return len(self.dataset)
@@ -159,7 +169,12 @@ class SRImplicitUniformVaried(Dataset):
         gt_resize: int | None = None,
         sample_q: int | None = None,
     ) -> None:
-        self.dataset, self.augment, self.gt_resize, self.sample_q = dataset, augment, gt_resize, sample_q
+        self.dataset, self.augment, self.gt_resize, self.sample_q = (
+            dataset,
+            augment,
+            gt_resize,
+            sample_q,
+        )
         self.size_min = size_min
         self.size_max = size_min if size_max is None else size_max
 

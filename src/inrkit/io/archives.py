@@ -67,11 +67,16 @@ def _tar_members(archive: Path, tf: tarfile.TarFile) -> list[Member]:
     members = []
     for info in tf.getmembers():
         why = (
-            "symbolic link" if info.issym() else
-            "hard link" if info.islnk() else
-            "device or pipe" if info.isdev() else
-            None if info.isfile() or info.isdir() else "special member"
-        )  # fmt: skip
+            "symbolic link"
+            if info.issym()
+            else "hard link"
+            if info.islnk()
+            else "device or pipe"
+            if info.isdev()
+            else None
+            if info.isfile() or info.isdir()
+            else "special member"
+        )
         if why:
             raise ArchiveError(f"{archive}: refusing member {info.name!r}: {why}")
         opener = (lambda i=info: tf.extractfile(i)) if info.isfile() else _no_bytes

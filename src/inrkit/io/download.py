@@ -126,8 +126,16 @@ def download(
     keep = resume
     try:
         digests, size, total = _transfer(url, tmp, dest, resume, md5 is not None)
-        _check(url, digests, size, total, sha256=sha256, md5=md5, expected_size=expected_size,
-               resumable_part=tmp if resume else None)  # fmt: skip
+        _check(
+            url,
+            digests,
+            size,
+            total,
+            sha256=sha256,
+            md5=md5,
+            expected_size=expected_size,
+            resumable_part=tmp if resume else None,
+        )
         os.replace(tmp, dest)
     except _BadContent:
         keep = False
@@ -147,9 +155,17 @@ def download(
     return dest
 
 
-def _check(url: str, digests: dict[str, str], size: int, total: int | None, *,
-           sha256: str | None, md5: str | None, expected_size: int | None,
-           resumable_part: Path | None) -> None:  # fmt: skip
+def _check(
+    url: str,
+    digests: dict[str, str],
+    size: int,
+    total: int | None,
+    *,
+    sha256: str | None,
+    md5: str | None,
+    expected_size: int | None,
+    resumable_part: Path | None,
+) -> None:
     """Raise unless the finished transfer is whole and matches what was expected."""
     wanted = expected_size if total is None else total
     if wanted is not None and size < wanted:
@@ -213,16 +229,32 @@ def _transfer(
     return {k: h.hexdigest() for k, h in hashers.items()}, size, total
 
 
-def _stream(response: Any, tmp: Path, hashers: dict[str, Any], start: int, total: int | None,
-            desc: str, resume: bool) -> int:  # fmt: skip
+def _stream(
+    response: Any,
+    tmp: Path,
+    hashers: dict[str, Any],
+    start: int,
+    total: int | None,
+    desc: str,
+    resume: bool,
+) -> int:
     """Copy the response body into ``tmp`` (appended after ``start`` bytes); returns its size."""
     size = start
     # A fresh temporary name must not exist yet ("xb"); a resumable part restarts ("wb").
     mode = "ab" if start else ("wb" if resume else "xb")
-    with open(tmp, mode) as f, tqdm(
-        total=total, initial=start, unit="B", unit_scale=True, unit_divisor=1024, desc=desc,
-        disable=None, leave=False,
-    ) as bar:  # fmt: skip
+    with (
+        open(tmp, mode) as f,
+        tqdm(
+            total=total,
+            initial=start,
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            desc=desc,
+            disable=None,
+            leave=False,
+        ) as bar,
+    ):
         # http.client returns a short read, not an error, when the peer closes early; the
         # caller compares ``size`` with ``total``.
         try:

@@ -14,4 +14,13 @@ from inrkit.liif.metasr import MetaSR
 from inrkit.liif.model import LIIF
 from inrkit.liif.spec import make_model
 
-__all__ = ["LIIF", "OFFICIAL_MODELS", "MetaSR", "load", "make_model", "output_size", "save", "upscale"]
+__all__ = [
+    "LIIF",
+    "OFFICIAL_MODELS",
+    "MetaSR",
+    "load",
+    "make_model",
+    "output_size",
+    "save",
+    "upscale",
+]

@@ -168,8 +168,11 @@ def _read_official(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]
     if not isinstance(entry, dict) or not isinstance(entry.get("sd"), dict):
         raise file_error(path, "not a LIIF checkpoint ('model' has no 'name', 'args' and 'sd')")
     if entry.get("name") not in _LIIF_NAMES:
-        raise file_error(path, f"not a LIIF checkpoint (model.name is {entry.get('name')!r}, "
-                               f"expected one of {', '.join(_LIIF_NAMES)})")  # fmt: skip
+        raise file_error(
+            path,
+            f"not a LIIF checkpoint (model.name is {entry.get('name')!r}, "
+            f"expected one of {', '.join(_LIIF_NAMES)})",
+        )
     spec = {"name": entry["name"], "args": entry.get("args") or {}}
     return spec, entry["sd"]
 
@@ -214,9 +217,12 @@ def _load_weights(path: Path, model: nn.Module, state: dict[str, Any]) -> None:
             example = f"{k!r} {tuple(state[k].shape)} vs {tuple(expected[k].shape)}"
         else:
             example = f"missing {missing[0]!r}" if missing else f"unexpected {unexpected[0]!r}"
-        raise file_error(path, f"weights do not match the model spec: {len(missing)} missing, "
-                               f"{len(unexpected)} unexpected, {len(reshaped)} with other shapes "
-                               f"(file vs spec), e.g. {example}")  # fmt: skip
+        raise file_error(
+            path,
+            f"weights do not match the model spec: {len(missing)} missing, "
+            f"{len(unexpected)} unexpected, {len(reshaped)} with other shapes "
+            f"(file vs spec), e.g. {example}",
+        )
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as e:  # e.g. a dtype that cannot be copied

@@ -27,10 +27,16 @@ class TrainConfig:
     """Model spec ``{'name': 'liif', 'args': {...}}``."""
     val_dataset: dict[str, Any] | None = None
     """Same structure as train_dataset; validation PSNR every ``epoch_val`` epochs."""
-    data_norm: dict[str, Any] = field(default_factory=lambda: {
-        "inp": {"sub": [0.5], "div": [0.5]}, "gt": {"sub": [0.5], "div": [0.5]}})
+    data_norm: dict[str, Any] = field(
+        default_factory=lambda: {
+            "inp": {"sub": [0.5], "div": [0.5]},
+            "gt": {"sub": [0.5], "div": [0.5]},
+        }
+    )
     """Input / target normalisation ``(x - sub) / div``."""
-    optimizer: dict[str, Any] = field(default_factory=lambda: {"name": "adam", "args": {"lr": 1e-4}})
+    optimizer: dict[str, Any] = field(
+        default_factory=lambda: {"name": "adam", "args": {"lr": 1e-4}}
+    )
     """Optimizer spec; the paper: Adam, lr 1e-4."""
     epoch_max: int = 1000
     """Epochs to train."""
@@ -137,7 +143,9 @@ def parse_config(data: dict[str, Any], source: str = "config") -> TrainConfig:
             raise InrkitError(f"{source}: '{key}' must be a mapping")
     batch = data["train_dataset"].get("batch_size")
     if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
-        raise InrkitError(f"{source}: train_dataset.batch_size must be a positive integer, got {batch!r}")
+        raise InrkitError(
+            f"{source}: train_dataset.batch_size must be a positive integer, got {batch!r}"
+        )
     for key in _POSITIVE_INTS + _OPTIONAL_POSITIVE_INTS:
         value = data.get(key)
         if value is None and key in _OPTIONAL_POSITIVE_INTS:
@@ -151,7 +159,9 @@ def parse_config(data: dict[str, Any], source: str = "config") -> TrainConfig:
     if not isinstance(lr, int | float) or isinstance(lr, bool) or not lr > 0:
         raise InrkitError(f"{source}: optimizer.args.lr must be a positive number, got {lr!r}")
     msl = data.get("multi_step_lr")
-    if msl is not None and (not isinstance(msl, dict) or not isinstance(msl.get("milestones"), list)):
+    if msl is not None and (
+        not isinstance(msl, dict) or not isinstance(msl.get("milestones"), list)
+    ):
         raise InrkitError(f"{source}: multi_step_lr must have a 'milestones' list and a 'gamma'")
     return TrainConfig(**data)
 

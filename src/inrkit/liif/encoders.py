@@ -42,7 +42,9 @@ class ResBlock(nn.Module):
 
     def __init__(self, n_feats: int, res_scale: float = 1.0) -> None:
         super().__init__()
-        self.body = nn.Sequential(_conv(n_feats, n_feats, 3), nn.ReLU(True), _conv(n_feats, n_feats, 3))
+        self.body = nn.Sequential(
+            _conv(n_feats, n_feats, 3), nn.ReLU(True), _conv(n_feats, n_feats, 3)
+        )
         self.res_scale = res_scale
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -119,9 +121,11 @@ class RCAB(nn.Module):
     def __init__(self, n_feats: int, reduction: int) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            _conv(n_feats, n_feats, 3), nn.ReLU(True), _conv(n_feats, n_feats, 3),
+            _conv(n_feats, n_feats, 3),
+            nn.ReLU(True),
+            _conv(n_feats, n_feats, 3),
             CALayer(n_feats, reduction),
-        )  # fmt: skip
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.body(x) + x
@@ -227,11 +231,17 @@ class RDN(nn.Module):
             return
         self.out_dim = 3
         if scale in (2, 3):
-            up: list[nn.Module] = [nn.Conv2d(G0, g * scale * scale, k, padding=pad),
-                                   nn.PixelShuffle(scale)]  # fmt: skip
+            up: list[nn.Module] = [
+                nn.Conv2d(G0, g * scale * scale, k, padding=pad),
+                nn.PixelShuffle(scale),
+            ]
         elif scale == 4:
-            up = [nn.Conv2d(G0, g * 4, k, padding=pad), nn.PixelShuffle(2),
-                  nn.Conv2d(g, g * 4, k, padding=pad), nn.PixelShuffle(2)]  # fmt: skip
+            up = [
+                nn.Conv2d(G0, g * 4, k, padding=pad),
+                nn.PixelShuffle(2),
+                nn.Conv2d(g, g * 4, k, padding=pad),
+                nn.PixelShuffle(2),
+            ]
         else:
             raise ValueError(f"RDN upsampling scale must be 2, 3 or 4, got {scale}")
         self.UPNet = nn.Sequential(*up, nn.Conv2d(g, 3, k, padding=pad))
@@ -249,17 +259,25 @@ class RDN(nn.Module):
 
 
 def make_edsr_baseline(
-    n_resblocks: int = 16, n_feats: int = 64, res_scale: float = 1, scale: int = 2,
-    no_upsampling: bool = False, rgb_range: float = 1,
-) -> EDSR:  # fmt: skip
+    n_resblocks: int = 16,
+    n_feats: int = 64,
+    res_scale: float = 1,
+    scale: int = 2,
+    no_upsampling: bool = False,
+    rgb_range: float = 1,
+) -> EDSR:
     """EDSR-baseline (16 blocks, 64 features) with the official defaults."""
     return EDSR(n_resblocks, n_feats, res_scale, scale, no_upsampling, rgb_range)
 
 
 def make_edsr(
-    n_resblocks: int = 32, n_feats: int = 256, res_scale: float = 0.1, scale: int = 2,
-    no_upsampling: bool = False, rgb_range: float = 1,
-) -> EDSR:  # fmt: skip
+    n_resblocks: int = 32,
+    n_feats: int = 256,
+    res_scale: float = 0.1,
+    scale: int = 2,
+    no_upsampling: bool = False,
+    rgb_range: float = 1,
+) -> EDSR:
     """Full EDSR (32 blocks, 256 features, residual scaling 0.1) with the official defaults."""
     return EDSR(n_resblocks, n_feats, res_scale, scale, no_upsampling, rgb_range)
 

@@ -60,8 +60,10 @@ def parse_test_config(data: dict[str, Any], source: str = "config") -> LiifTestC
     unknown = sorted(set(data) - set(LiifTestConfig.__dataclass_fields__))
     if unknown:
         keys = ", ".join(map(str, unknown))
-        raise InrkitError(f"{source}: unknown key(s) {keys} (a test config has "
-                          "test_dataset, data_norm, eval_type, eval_bsize)")  # fmt: skip
+        raise InrkitError(
+            f"{source}: unknown key(s) {keys} (a test config has "
+            "test_dataset, data_norm, eval_type, eval_bsize)"
+        )
     spec = data.get("test_dataset")
     if not isinstance(spec, dict) or not isinstance(spec.get("dataset"), dict):
         raise InrkitError(
@@ -139,8 +141,11 @@ def _official_pairs(name: str, root: Path, scales: list[float]) -> tuple[dict, l
     paired, notes = {}, []
     for s in (s for s in scales if s in OFFICIAL_LR_SCALES):
         try:  # only a missing LR folder falls back; a broken one is an error below
-            folder = (layouts.div2k_lr(root, int(s)) if name == "div2k"
-                      else layouts.benchmark_lr(root, BENCHMARK_FOLDERS[name], int(s)))  # fmt: skip
+            folder = (
+                layouts.div2k_lr(root, int(s))
+                if name == "div2k"
+                else layouts.benchmark_lr(root, BENCHMARK_FOLDERS[name], int(s))
+            )
         except InrkitError:
             notes.append(f"no official x{s:g} LR folder under {root}: LR made from HR by bicubic")
             continue

@@ -30,8 +30,9 @@ def norm_tensors(data_norm: dict[str, Any], device: torch.device) -> dict[str, t
     out = {}
     for key, shape in (("inp", (1, -1, 1, 1)), ("gt", (1, 1, -1))):
         for op in ("sub", "div"):
-            out[f"{key}_{op}"] = torch.tensor(data_norm[key][op], dtype=torch.float32,
-                                              device=device).view(*shape)  # fmt: skip
+            out[f"{key}_{op}"] = torch.tensor(
+                data_norm[key][op], dtype=torch.float32, device=device
+            ).view(*shape)
     return out
 
 
@@ -72,9 +73,13 @@ def eval_psnr(
         else:
             feat = model.encode(inp)
             coord, cell = batch["coord"], batch["cell"]
-            pred = torch.cat([model.query(feat, coord[:, q : q + eval_bsize],
-                                          cell[:, q : q + eval_bsize])
-                              for q in range(0, coord.shape[1], eval_bsize)], dim=1)  # fmt: skip
+            pred = torch.cat(
+                [
+                    model.query(feat, coord[:, q : q + eval_bsize], cell[:, q : q + eval_bsize])
+                    for q in range(0, coord.shape[1], eval_bsize)
+                ],
+                dim=1,
+            )
         pred = (pred * norm["gt_div"] + norm["gt_sub"]).clamp_(0, 1)
         gt = batch["gt"]
         if eval_type is not None:  # back to images so that borders can be shaved
@@ -138,12 +143,16 @@ def score(sr: torch.Tensor, hr: torch.Tensor, protocol: str, scale: float) -> di
     shave = protocol_shave(dataset, scale)
     h, w = hr.shape[-2] - 2 * shave, hr.shape[-1] - 2 * shave
     if min(h, w) < WINDOW:
-        raise InrkitError(f"a {hr.shape[-2]}x{hr.shape[-1]} result leaves {max(h, 0)}x{max(w, 0)} "
-                          f"pixels after the {protocol} border shave of {shave}; SSIM needs "
-                          f"{WINDOW}x{WINDOW} (use bigger images or smaller scales)")  # fmt: skip
+        raise InrkitError(
+            f"a {hr.shape[-2]}x{hr.shape[-1]} result leaves {max(h, 0)}x{max(w, 0)} "
+            f"pixels after the {protocol} border shave of {shave}; SSIM needs "
+            f"{WINDOW}x{WINDOW} (use bigger images or smaller scales)"
+        )
     sr, hr = sr[None].to(hr.device, torch.float32), hr[None]
-    return {"psnr": calc_psnr(sr, hr, dataset=dataset, scale=scale).item(),
-            "ssim": calc_ssim(sr, hr, dataset=dataset, scale=scale).item()}  # fmt: skip
+    return {
+        "psnr": calc_psnr(sr, hr, dataset=dataset, scale=scale).item(),
+        "ssim": calc_ssim(sr, hr, dataset=dataset, scale=scale).item(),
+    }
 
 
 def _each(items: Iterable[Any]) -> Iterator[Any]:
@@ -157,9 +166,10 @@ def _each(items: Iterable[Any]) -> Iterator[Any]:
 
 
 def _pairs_at(
-    scale: float, hr_images: Iterable[torch.Tensor] | None,
+    scale: float,
+    hr_images: Iterable[torch.Tensor] | None,
     paired: Mapping[float, Iterable[tuple[torch.Tensor, torch.Tensor]]],
-) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:  # fmt: skip
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """(LR, HR) pairs at one scale: the given pairs, else LR made from each HR image."""
     if scale in paired:
         for lr, hr in _each(paired[scale]):
@@ -244,6 +254,11 @@ def format_table(result: dict[str, Any]) -> str:
         cells = result["results"][method]
         rows.append([method] + [f"{cells[k][m]:.4f}" for k in keys for m in ("psnr", "ssim")])
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in
-                       enumerate(zip(row, widths, strict=True))) for row in rows]  # fmt: skip
+    lines = [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    ]
     return "\n".join(line.rstrip() for line in lines)

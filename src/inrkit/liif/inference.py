@@ -88,9 +88,13 @@ def _latent_span(coords: torch.Tensor, n: int, model: LIIF) -> tuple[int, int]:
 
 @torch.no_grad()
 def _predict_fast(
-    model: LIIF, inp: torch.Tensor, out_hw: tuple[int, int], tile: int, chunk: int,
+    model: LIIF,
+    inp: torch.Tensor,
+    out_hw: tuple[int, int],
+    tile: int,
+    chunk: int,
     step: Callable[[int], None],
-) -> torch.Tensor:  # fmt: skip
+) -> torch.Tensor:
     """(B, 3, h, w) normalised input -> (B, H, W, 3) normalised output, tile by tile."""
     b, _, h, w = inp.shape
     big_h, big_w = out_hw
@@ -122,9 +126,12 @@ def _predict_fast(
 
 @torch.no_grad()
 def predict_reference(
-    model: torch.nn.Module, inp: torch.Tensor, out_hw: tuple[int, int], chunk: int = 30000,
+    model: torch.nn.Module,
+    inp: torch.Tensor,
+    out_hw: tuple[int, int],
+    chunk: int = 30000,
     step: Callable[[int], None] | None = None,
-) -> torch.Tensor:  # fmt: skip
+) -> torch.Tensor:
     """The official ``batched_predict``: whole-image encoding, reference query in chunks.
 
     Returns (B, H, W, 3) normalised output. Works for every model (LIIF, MetaSR).
@@ -168,8 +175,14 @@ def upscale_tensor(
     device = next(model.parameters()).device
     inp = (rgb.to(device=device, dtype=torch.float32) - 0.5) / 0.5
     total = rgb.shape[0] * out_hw[0] * out_hw[1]
-    with tqdm(total=total, unit="px", unit_scale=True, disable=None if progress is None else not progress,
-              desc="upscale", leave=False) as bar:  # fmt: skip
+    with tqdm(
+        total=total,
+        unit="px",
+        unit_scale=True,
+        disable=None if progress is None else not progress,
+        desc="upscale",
+        leave=False,
+    ) as bar:
         fast = isinstance(model, LIIF) and model.imnet is not None and not reference
         if fast:
             out = _predict_fast(model, inp, out_hw, tile, chunk, bar.update)
@@ -196,7 +209,9 @@ def _as_tensor(image: Any) -> tuple[torch.Tensor, Callable[[torch.Tensor], Any]]
         return t, lambda out: (out[0].permute(1, 2, 0) * 255).round().byte().cpu().numpy()
     if isinstance(image, torch.Tensor):
         if image.ndim not in (3, 4) or image.shape[-3] != 3 or not image.is_floating_point():
-            raise InrkitError(f"tensor images must be 3xHxW floats in [0, 1], got {tuple(image.shape)}")
+            raise InrkitError(
+                f"tensor images must be 3xHxW floats in [0, 1], got {tuple(image.shape)}"
+            )
         batch = image if image.ndim == 4 else image[None]
         return batch, lambda out: (out if image.ndim == 4 else out[0]).to(image.device, image.dtype)
     raise InrkitError(f"cannot upscale a {type(image).__name__}: pass a PIL image, array or tensor")
@@ -235,8 +250,9 @@ def upscale(
     was_training = model.training
     model.eval()
     try:
-        out = upscale_tensor(model, rgb, out_hw, tile=tile, chunk=chunk, reference=reference,
-                             progress=progress)  # fmt: skip
+        out = upscale_tensor(
+            model, rgb, out_hw, tile=tile, chunk=chunk, reference=reference, progress=progress
+        )
     finally:
         model.train(was_training)
     return back(out)

@@ -119,8 +119,9 @@ class LIIF(nn.Module):
             return [(-1, -1), (-1, 1), (1, -1), (1, 1)], _EPS_SHIFT
         return [(0, 0)], 0.0
 
-    def _shifted(self, coord: torch.Tensor, shape: tuple[int, int], v: tuple[int, int],
-                 eps: float) -> torch.Tensor:  # fmt: skip
+    def _shifted(
+        self, coord: torch.Tensor, shape: tuple[int, int], v: tuple[int, int], eps: float
+    ) -> torch.Tensor:
         """Query coords moved by v half-latent-pixels, clamped inside the image (official)."""
         c = coord.clone()
         c[:, :, 0] += v[0] / shape[0] + eps  # v * rx with rx = 2 / h / 2
@@ -258,9 +259,13 @@ class LIIF(nn.Module):
 
     @torch.no_grad()
     def query_grid_prepared(
-        self, prep: PreparedLatent, ys: torch.Tensor, xs: torch.Tensor,
-        cell: tuple[float, float], max_queries: int = 1024,
-    ) -> torch.Tensor:  # fmt: skip
+        self,
+        prep: PreparedLatent,
+        ys: torch.Tensor,
+        xs: torch.Tensor,
+        cell: tuple[float, float],
+        max_queries: int = 1024,
+    ) -> torch.Tensor:
         """Inference on a whole grid of queries: rows ``ys`` (R,) x columns ``xs`` (C,).
 
         Same numbers as :meth:`query_prepared` on the flattened grid (up to float rounding),

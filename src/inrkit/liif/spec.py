@@ -72,7 +72,9 @@ def _imnet_hidden(spec: Any) -> list[int] | None:
     hidden = args.get("hidden_list", [])
     ok = isinstance(hidden, list) and all(isinstance(h, int) and h > 0 for h in hidden)
     if not ok:
-        raise SpecError(f"imnet_spec.args.hidden_list must be a list of positive integers, got {hidden!r}")
+        raise SpecError(
+            f"imnet_spec.args.hidden_list must be a list of positive integers, got {hidden!r}"
+        )
     if args.get("out_dim", 3) != 3:
         raise SpecError("imnet_spec.args.out_dim must be 3 (RGB)")
     return hidden
@@ -95,8 +97,10 @@ def _build(spec: dict[str, Any]) -> nn.Module:
     if not isinstance(args, dict):
         raise SpecError("model.args must be a mapping")
     if name == "liif":
-        extra = sorted(set(args) - {"encoder_spec", "imnet_spec", "local_ensemble",
-                                    "feat_unfold", "cell_decode"})  # fmt: skip
+        extra = sorted(
+            set(args)
+            - {"encoder_spec", "imnet_spec", "local_ensemble", "feat_unfold", "cell_decode"}
+        )
         if extra:
             raise SpecError(f"model.args: unknown argument(s) {', '.join(extra)}")
         flags = {k: args.get(k, True) for k in ("local_ensemble", "feat_unfold", "cell_decode")}

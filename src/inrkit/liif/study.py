@@ -64,15 +64,19 @@ SEED_RECIPE: dict[str, Any] = {
         "batch_size": 16,
     },
     "data_norm": {"inp": {"sub": [0.5], "div": [0.5]}, "gt": {"sub": [0.5], "div": [0.5]}},
-    "model": {"name": "liif", "args": {
-        "encoder_spec": {"name": "edsr-baseline", "args": {"no_upsampling": True}},
-        "imnet_spec": {"name": "mlp", "args": {"out_dim": 3, "hidden_list": [256] * 4}}}},
+    "model": {
+        "name": "liif",
+        "args": {
+            "encoder_spec": {"name": "edsr-baseline", "args": {"no_upsampling": True}},
+            "imnet_spec": {"name": "mlp", "args": {"out_dim": 3, "hidden_list": [256] * 4}},
+        },
+    },
     "optimizer": {"name": "adam", "args": {"lr": 1e-4}},
     "epoch_max": 15,
     "epoch_val": 1,
     "epoch_save": 5,
     "seed": 0,
-}  # fmt: skip
+}
 
 
 @dataclass(frozen=True)
@@ -93,18 +97,28 @@ def _count_and_spec(name: str, root: Path) -> tuple[int, dict[str, Any]]:
 
     if name == "div2k":
         folder = layouts.div2k_hr(root, "train")
-        return len(image_files_in(folder)), {"name": "div2k", "args": {
-            "root": str(root.resolve()), "split": "train", "cache": "none"}}  # fmt: skip
+        return len(image_files_in(folder)), {
+            "name": "div2k",
+            "args": {"root": str(root.resolve()), "split": "train", "cache": "none"},
+        }
     if name in ("b100", "urban100"):
         folder = layouts.benchmark_hr(root, "B100" if name == "b100" else "Urban100")
-        return len(image_files_in(folder)), {"name": "image-folder", "args": {
-            "root_path": str(folder.resolve()), "cache": "in_memory"}}  # fmt: skip
+        return len(image_files_in(folder)), {
+            "name": "image-folder",
+            "args": {"root_path": str(folder.resolve()), "cache": "in_memory"},
+        }
     if name == "celebahq":
         folder = layouts.celebahq(root, 256).resolve()
         split = folder.parent / "split.json"
-        return len(layouts.celebahq_split(root, "train")), {"name": "image-folder", "args": {
-            "root_path": str(folder), "split_file": str(split), "split_key": "train",
-            "cache": "none"}}  # fmt: skip
+        return len(layouts.celebahq_split(root, "train")), {
+            "name": "image-folder",
+            "args": {
+                "root_path": str(folder),
+                "split_file": str(split),
+                "split_key": "train",
+                "cache": "none",
+            },
+        }
     if name == "photos":
         from inrkit.data.photos import TRAIN
 
@@ -130,8 +144,9 @@ def training_set(name: str, root: Path) -> TrainingSet:
     return TrainingSet(run, spec, count)
 
 
-def run_config(base: dict[str, Any], ts: TrainingSet, epochs: int, overrides: list[str],
-               source: str = "study") -> TrainConfig:  # fmt: skip
+def run_config(
+    base: dict[str, Any], ts: TrainingSet, epochs: int, overrides: list[str], source: str = "study"
+) -> TrainConfig:
     """The recipe with this run's training set; ``--set`` overrides, then ``--epochs``, win."""
     data = copy.deepcopy(base)
     if not isinstance(data.get("train_dataset"), dict):
@@ -181,17 +196,21 @@ def _settle_recipes(out: Path, configs: dict[str, dict[str, Any]], force: bool) 
     if changed and not force:
         keys = sorted({k for ks in changed.values() for k in ks})
         shown = ", ".join(keys[:4]) + (", ..." if len(keys) > 4 else "")
-        raise InrkitError(f"{out}: run(s) {', '.join(changed)} were trained with another recipe "
-                          f"({shown} differ); pass --force to start them fresh, or choose "
-                          "another --out-dir")  # fmt: skip
+        raise InrkitError(
+            f"{out}: run(s) {', '.join(changed)} were trained with another recipe "
+            f"({shown} differ); pass --force to start them fresh, or choose "
+            "another --out-dir"
+        )
     for run in changed:
         folder = out / "runs" / run
         if folder.is_symlink():
             raise file_error(folder, "is a link; refusing to delete it for --force")
         if folder.exists():
             shutil.rmtree(folder)
-    write_json(out / "study.json", {"format": "inrkit-liif-study", "version": 1,
-                                    "runs": {**stored, **configs}})  # fmt: skip
+    write_json(
+        out / "study.json",
+        {"format": "inrkit-liif-study", "version": 1, "runs": {**stored, **configs}},
+    )
 
 
 def _trained_epoch(run_dir: Path) -> int:
@@ -233,15 +252,27 @@ def evaluate_run(
     for name, (opened, source) in eval_sets.items():
         entry = cache["sets"].get(name)
         if not entry or entry.get("source") != source or entry.get("protocol") != opened.protocol:
-            entry = {"source": source, "protocol": opened.protocol, "images": 0,
-                     "seconds": 0.0, "model": {}, "bicubic": {}}  # fmt: skip
+            entry = {
+                "source": source,
+                "protocol": opened.protocol,
+                "images": 0,
+                "seconds": 0.0,
+                "model": {},
+                "bicubic": {},
+            }
         missing = [s for s in scales if scale_key(s) not in entry["model"]]
         if not missing:
             continue
         model = model if model is not None else load(ckpt, device=device)
         t0 = time.perf_counter()
-        result = evaluate_images(model, opened.hr_images, missing, opened.protocol,
-                                 paired=opened.paired, progress=progress)  # fmt: skip
+        result = evaluate_images(
+            model,
+            opened.hr_images,
+            missing,
+            opened.protocol,
+            paired=opened.paired,
+            progress=progress,
+        )
         for method in ("model", "bicubic"):
             entry[method].update(result["results"][method])
         entry["images"] = result["images"]
@@ -333,8 +364,9 @@ def run_study(
     opened = {n: (open_eval_set(n, root, scales), _eval_source(n, root)) for n in eval_sets}
     eval_device = _eval_device(device)
     (out / "runs").mkdir(parents=True, exist_ok=True)
-    _settle_recipes(out, {r: json.loads(json.dumps(c.to_dict())) for r, c in configs.items()},
-                    force)  # fmt: skip
+    _settle_recipes(
+        out, {r: json.loads(json.dumps(c.to_dict())) for r, c in configs.items()}, force
+    )
     caches = {}
     for i, (run, cfg) in enumerate(configs.items(), 1):
         run_dir, tag = out / "runs" / run, f"[{i}/{len(configs)}] {run}"

@@ -46,7 +46,7 @@ def recipe_line(cfg: TrainConfig) -> str:
         f"L1 loss; epochs {cfg.epoch_max}",
         f"validation: {val.get('name')} ({val_args})",
         f"scored: {EVALUATED}",
-    ]  # fmt: skip
+    ]
     return "; ".join(parts)
 
 
@@ -57,9 +57,15 @@ def _history(run_dir: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def collect_results(out: Path, configs: dict[str, TrainConfig], images: dict[str, int],
-                    caches: dict[str, dict], opened: dict[str, Any], scales: list[float],
-                    command: str) -> dict[str, Any]:  # fmt: skip
+def collect_results(
+    out: Path,
+    configs: dict[str, TrainConfig],
+    images: dict[str, int],
+    caches: dict[str, dict],
+    opened: dict[str, Any],
+    scales: list[float],
+    command: str,
+) -> dict[str, Any]:
     """All numbers of the study as plain data (what results.json holds)."""
     keys = [scale_key(s) for s in scales]
     bicubic: dict[str, dict[str, Any]] = {name: {} for name in opened}
@@ -85,7 +91,7 @@ def collect_results(out: Path, configs: dict[str, TrainConfig], images: dict[str
             "history": [
                 {k: r.get(k) for k in ("epoch", "train_loss", "val_psnr", "lr", "time_s")}
                 for r in history
-            ],  # fmt: skip
+            ],
             "config": cfg.to_dict(),
         }
     first = next(iter(configs.values()))
@@ -95,14 +101,22 @@ def collect_results(out: Path, configs: dict[str, TrainConfig], images: dict[str
         "epochs": first.epoch_max,
         "scales": scales,
         "train_sets": list(configs),
-        "eval_sets": {n: {"protocol": o.protocol, "protocol_notes": PROTOCOL_NOTES[o.protocol],
-                          "images": caches[next(iter(configs))]["sets"][n]["images"],
-                          "notes": list(o.notes)} for n, (o, _) in opened.items()},  # fmt: skip
+        "eval_sets": {
+            n: {
+                "protocol": o.protocol,
+                "protocol_notes": PROTOCOL_NOTES[o.protocol],
+                "images": caches[next(iter(configs))]["sets"][n]["images"],
+                "notes": list(o.notes),
+            }
+            for n, (o, _) in opened.items()
+        },
         "bicubic": bicubic,
         "runs": runs,
-        "timings": {"train_seconds": sum(r["train_seconds"] for r in runs.values()),
-                    "eval_seconds": sum(sum(r["eval_seconds"].values()) for r in runs.values())},
-    }  # fmt: skip
+        "timings": {
+            "train_seconds": sum(r["train_seconds"] for r in runs.values()),
+            "eval_seconds": sum(sum(r["eval_seconds"].values()) for r in runs.values()),
+        },
+    }
 
 
 # ----- report.md ---------------------------------------------------------------------------
@@ -111,11 +125,18 @@ def results_table(results: dict[str, Any]) -> str:
     columns = [(n, scale_key(s)) for n in results["eval_sets"] for s in results["scales"]]
     rows = {run: r["results"] for run, r in results["runs"].items()}
     rows["bicubic"] = results["bicubic"]
-    shown = {row: {c: (f"{cells[c[0]][c[1]]['psnr']:.2f}", f"{cells[c[0]][c[1]]['ssim']:.4f}")
-                   for c in columns} for row, cells in rows.items()}  # fmt: skip
+    shown = {
+        row: {
+            c: (f"{cells[c[0]][c[1]]['psnr']:.2f}", f"{cells[c[0]][c[1]]['ssim']:.4f}")
+            for c in columns
+        }
+        for row, cells in rows.items()
+    }
     best = {c: [max(float(v[c][i]) for v in shown.values()) for i in (0, 1)] for c in columns}
-    lines = ["| trained on | " + " | ".join(f"{n} {k}" for n, k in columns) + " |",
-             "|---|" + "---:|" * len(columns)]  # fmt: skip
+    lines = [
+        "| trained on | " + " | ".join(f"{n} {k}" for n, k in columns) + " |",
+        "|---|" + "---:|" * len(columns),
+    ]
     for row, cells in shown.items():
         texts = []
         for c in columns:
@@ -131,28 +152,58 @@ def _fmt(value: float | None, spec: str) -> str:
 
 def report_markdown(results: dict[str, Any], curves: dict[str, dict[str, str]]) -> str:
     """The whole report.md."""
-    lines = ["# LIIF cross-dataset study", "",
-             f"**Recipe:** {results['recipe']}.", "",
-             f"**Command:** `{results['command']}`", "", "## Results", "",
-             "PSNR (dB) / SSIM of each run's final model on each evaluation set and scale; "
-             "the best of each column in bold; bicubic upsampling of the same LR input for "
-             "reference.", "", results_table(results), ""]  # fmt: skip
+    lines = [
+        "# LIIF cross-dataset study",
+        "",
+        f"**Recipe:** {results['recipe']}.",
+        "",
+        f"**Command:** `{results['command']}`",
+        "",
+        "## Results",
+        "",
+        "PSNR (dB) / SSIM of each run's final model on each evaluation set and scale; "
+        "the best of each column in bold; bicubic upsampling of the same LR input for "
+        "reference.",
+        "",
+        results_table(results),
+        "",
+    ]
     for name, info in results["eval_sets"].items():
         notes = "".join(f"; {n}" for n in info["notes"])
-        lines.append(f"- {name}: {info['images']} images, {info['protocol']} protocol "
-                     f"({info['protocol_notes']}){notes}")  # fmt: skip
-    lines += ["", "## Runs", "",
-              "| run | data set | images x repeat | epochs | final L1 loss | best val PSNR "
-              "| train s | eval s |",
-              "|---|---|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+        lines.append(
+            f"- {name}: {info['images']} images, {info['protocol']} protocol "
+            f"({info['protocol_notes']}){notes}"
+        )
+    lines += [
+        "",
+        "## Runs",
+        "",
+        "| run | data set | images x repeat | epochs | final L1 loss | best val PSNR "
+        "| train s | eval s |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for run, r in results["runs"].items():
         data, repeat = r["train_dataset"], r["train_dataset"].get("args", {}).get("repeat", 1)
-        cells = [run, data["name"], f"{r['train_images']} x {repeat}", str(r["epochs"]),
-                 _fmt(r["final_loss"], ".4f"), _fmt(r["best_val_psnr"], ".2f"),
-                 f"{r['train_seconds']:.1f}", f"{sum(r['eval_seconds'].values()):.1f}"]  # fmt: skip
+        cells = [
+            run,
+            data["name"],
+            f"{r['train_images']} x {repeat}",
+            str(r["epochs"]),
+            _fmt(r["final_loss"], ".4f"),
+            _fmt(r["best_val_psnr"], ".2f"),
+            f"{r['train_seconds']:.1f}",
+            f"{sum(r['eval_seconds'].values()):.1f}",
+        ]
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "## Curves", "", "![loss and val PSNR of all runs](curves/all_runs.png)", "",
-              "| run | L1 loss | val PSNR |", "|---|---|---|"]  # fmt: skip
+    lines += [
+        "",
+        "## Curves",
+        "",
+        "![loss and val PSNR of all runs](curves/all_runs.png)",
+        "",
+        "| run | L1 loss | val PSNR |",
+        "|---|---|---|",
+    ]
     for run, files in curves.items():
         cells = [f"![{run} {k}]({files[k]})" if k in files else "-" for k in ("loss", "psnr")]
         lines.append(f"| {run} | " + " | ".join(cells) + " |")
@@ -178,11 +229,15 @@ def plot_all_runs(results: dict[str, Any], path: Path) -> Path:
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), dpi=100)
     for run, r in results["runs"].items():
         for ax, key in zip(axes, ("train_loss", "val_psnr"), strict=True):
-            points = [(h["epoch"], h[key]) for h in r["history"]
-                      if isinstance(h.get(key), float) and math.isfinite(h[key])]  # fmt: skip
+            points = [
+                (h["epoch"], h[key])
+                for h in r["history"]
+                if isinstance(h.get(key), float) and math.isfinite(h[key])
+            ]
             if points:
-                ax.plot(*zip(*points, strict=True), marker="o" if len(points) < 30 else None,
-                        label=run)  # fmt: skip
+                ax.plot(
+                    *zip(*points, strict=True), marker="o" if len(points) < 30 else None, label=run
+                )
     for ax, ylabel in zip(axes, ("training L1 loss", "validation PSNR (dB)"), strict=True):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")

@@ -45,25 +45,50 @@ def learning_rate(config: TrainConfig, epoch: int, step: int) -> float:
     return lr
 
 
-def _loader(spec: dict[str, Any], where: str, info: distributed.DistInfo, config: TrainConfig,
-            epoch: int, train: bool) -> DataLoader:  # fmt: skip
+def _loader(
+    spec: dict[str, Any],
+    where: str,
+    info: distributed.DistInfo,
+    config: TrainConfig,
+    epoch: int,
+    train: bool,
+) -> DataLoader:
     dataset = make_dataset(spec, where)
     if info.enabled:
-        sampler = DistributedSampler(dataset, info.world_size, info.rank, shuffle=train,
-                                     seed=config.seed)  # fmt: skip
+        sampler = DistributedSampler(
+            dataset, info.world_size, info.rank, shuffle=train, seed=config.seed
+        )
         sampler.set_epoch(epoch)
     else:
         # A generator per epoch makes the order a function of (seed, epoch): resumable.
-        sampler = RandomSampler(dataset, generator=torch.Generator().manual_seed(
-            config.seed * 100_003 + epoch)) if train else None  # fmt: skip
+        sampler = (
+            RandomSampler(
+                dataset, generator=torch.Generator().manual_seed(config.seed * 100_003 + epoch)
+            )
+            if train
+            else None
+        )
     batch = spec["batch_size"] // info.world_size if train else spec.get("batch_size", 1)
-    return DataLoader(dataset, batch_size=max(batch, 1), sampler=sampler, shuffle=False,
-                      num_workers=config.num_workers, pin_memory=info.device.type == "cuda",
-                      drop_last=train, persistent_workers=False)  # fmt: skip
+    return DataLoader(
+        dataset,
+        batch_size=max(batch, 1),
+        sampler=sampler,
+        shuffle=False,
+        num_workers=config.num_workers,
+        pin_memory=info.device.type == "cuda",
+        drop_last=train,
+        persistent_workers=False,
+    )
 
 
-def _checkpoint(model: torch.nn.Module, optimizer: torch.optim.Optimizer, config: TrainConfig,
-                epoch: int, best: float, step: int) -> dict[str, Any]:  # fmt: skip
+def _checkpoint(
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    config: TrainConfig,
+    epoch: int,
+    best: float,
+    step: int,
+) -> dict[str, Any]:
     """The official structure, plus what an exact resume needs under ``inrkit``."""
     spec = dict(config.model)
     spec["sd"] = {k: v.detach().cpu() for k, v in model.state_dict().items()}
@@ -150,8 +175,12 @@ def _train(config, out, resume_from, info, progress, tqdm) -> dict[str, Any]:  #
             loader = _loader(config.train_dataset, "train_dataset", info, config, epoch, True)
             net.train()
             loss_sum, n = 0.0, 0
-            bar = tqdm(loader, desc=f"epoch {epoch}/{config.epoch_max}", leave=False,
-                       disable=True if bar_off else None)  # fmt: skip
+            bar = tqdm(
+                loader,
+                desc=f"epoch {epoch}/{config.epoch_max}",
+                leave=False,
+                disable=True if bar_off else None,
+            )
             for batch in bar:
                 lr = learning_rate(config, epoch, step)
                 for group in optimizer.param_groups:
@@ -174,13 +203,22 @@ def _train(config, out, resume_from, info, progress, tqdm) -> dict[str, Any]:  #
                 loss_sum += loss.item()
                 n += 1
                 bar.set_postfix(loss=f"{loss_sum / n:.4f}", lr=f"{lr:.2e}")
-            record: dict[str, Any] = {"epoch": epoch, "step": step,
-                                      "train_loss": distributed.all_reduce_mean(loss_sum / max(n, 1), info),
-                                      "lr": lr}  # fmt: skip
+            record: dict[str, Any] = {
+                "epoch": epoch,
+                "step": step,
+                "train_loss": distributed.all_reduce_mean(loss_sum / max(n, 1), info),
+                "lr": lr,
+            }
             if config.val_dataset and config.epoch_val and epoch % config.epoch_val == 0:
                 val_loader = _loader(config.val_dataset, "val_dataset", info, config, epoch, False)
-                val = eval_psnr(val_loader, model, config.data_norm, config.eval_type,
-                                config.eval_bsize, info.device)  # fmt: skip
+                val = eval_psnr(
+                    val_loader,
+                    model,
+                    config.data_norm,
+                    config.eval_type,
+                    config.eval_bsize,
+                    info.device,
+                )
                 record["val_psnr"] = distributed.all_reduce_mean(val, info)
             record["time_s"] = round(time.perf_counter() - t0, 2)
             if info.is_main:
@@ -194,13 +232,19 @@ def _train(config, out, resume_from, info, progress, tqdm) -> dict[str, Any]:  #
                     atomic_torch_save(sv, out / "epoch-best.pth")
                 history.append(record)
                 if progress is not False:
-                    shown = {k: round(v, 4) if isinstance(v, float) else v for k, v in record.items()}
+                    shown = {
+                        k: round(v, 4) if isinstance(v, float) else v for k, v in record.items()
+                    }
                     print(json.dumps(shown), flush=True)
     finally:
         if history is not None:
             history.close()
-    return {"epoch": config.epoch_max, "best_val": best, "out_dir": str(out),
-            "weights_sha256": weights_digest(model)}  # fmt: skip
+    return {
+        "epoch": config.epoch_max,
+        "best_val": best,
+        "out_dir": str(out),
+        "weights_sha256": weights_digest(model),
+    }
 
 
 def weights_digest(model: torch.nn.Module) -> str:

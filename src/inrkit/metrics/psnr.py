@@ -15,9 +15,12 @@ Y_COEFFS = (65.738, 129.057, 25.064)
 
 
 def calc_psnr(
-    sr: torch.Tensor, hr: torch.Tensor, dataset: str | None = None, scale: float = 1,
+    sr: torch.Tensor,
+    hr: torch.Tensor,
+    dataset: str | None = None,
+    scale: float = 1,
     rgb_range: float = 1,
-) -> torch.Tensor:  # fmt: skip
+) -> torch.Tensor:
     """PSNR in dB of ``sr`` against ``hr``, both (B, 3, H, W) in [0, rgb_range].
 
     The MSE is taken over the whole batch, so a batch gives one number (as the official).

@@ -70,8 +70,10 @@ def ssim_map(x: torch.Tensor, y: torch.Tensor, data_range: float = 1) -> torch.T
             f"expected two (N, 1, H, W) images, got {tuple(x.shape)}, {tuple(y.shape)}"
         )
     if min(x.shape[-2:]) < WINDOW:
-        raise ValueError(f"images of {x.shape[-2]}x{x.shape[-1]} are smaller than the "
-                         f"{WINDOW}x{WINDOW} SSIM window (after the border shave)")  # fmt: skip
+        raise ValueError(
+            f"images of {x.shape[-2]}x{x.shape[-1]} are smaller than the "
+            f"{WINDOW}x{WINDOW} SSIM window (after the border shave)"
+        )
     # float64: the variances are small differences of large moments.
     x, y = x.double(), y.double()
     g = gaussian_window(dtype=torch.float64).to(x.device)
@@ -86,9 +88,12 @@ def ssim_map(x: torch.Tensor, y: torch.Tensor, data_range: float = 1) -> torch.T
 
 
 def calc_ssim(
-    sr: torch.Tensor, hr: torch.Tensor, dataset: str | None = None, scale: float = 1,
+    sr: torch.Tensor,
+    hr: torch.Tensor,
+    dataset: str | None = None,
+    scale: float = 1,
     rgb_range: float = 1,
-) -> torch.Tensor:  # fmt: skip
+) -> torch.Tensor:
     """SSIM of ``sr`` against ``hr`` (B, 3, H, W) in [0, rgb_range], on luma, mean over the batch.
 
     Args:

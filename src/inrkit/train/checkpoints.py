@@ -59,8 +59,11 @@ def load_weights_only(path: Path, allowed: Sequence[Any] = ()) -> Any:
             raise file_error(path, "truncated or corrupt checkpoint") from None
         found = re.search(r"GLOBAL ([\w.]+)", str(e))
         reason = f"it references {found.group(1)}" if found else "not plain tensors and containers"
-        raise file_error(path, "refusing to load: the file contains pickled Python objects "
-                               f"that could run code ({reason})") from None  # fmt: skip
+        raise file_error(
+            path,
+            "refusing to load: the file contains pickled Python objects "
+            f"that could run code ({reason})",
+        ) from None
     except Exception:  # EOFError, RuntimeError, OSError, zip and pickle errors alike
         raise file_error(path, "truncated or corrupt checkpoint") from None
 

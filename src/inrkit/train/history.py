@@ -25,8 +25,9 @@ class History:
         self.records: list[dict[str, Any]] = []
         if self.jsonl.exists() and resume_epoch is not None:
             lines = self.jsonl.read_text().splitlines()
-            self.records = [r for r in map(json.loads, filter(None, lines))
-                            if r.get("epoch", 0) <= resume_epoch]  # fmt: skip
+            self.records = [
+                r for r in map(json.loads, filter(None, lines)) if r.get("epoch", 0) <= resume_epoch
+            ]
         self._rewrite()
         self.writer = None
         if tensorboard:
@@ -71,10 +72,15 @@ def plot_curves(records: list[dict[str, Any]], folder: Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     written = []
-    for key, ylabel, name in (("train_loss", "L1 loss", "loss.png"),
-                              ("val_psnr", "PSNR (dB)", "psnr.png")):  # fmt: skip
-        points = [(r["epoch"], r[key]) for r in records
-                  if isinstance(r.get(key), int | float) and math.isfinite(r[key])]  # fmt: skip
+    for key, ylabel, name in (
+        ("train_loss", "L1 loss", "loss.png"),
+        ("val_psnr", "PSNR (dB)", "psnr.png"),
+    ):
+        points = [
+            (r["epoch"], r[key])
+            for r in records
+            if isinstance(r.get(key), int | float) and math.isfinite(r[key])
+        ]
         if not points:
             continue
         fig, ax = plt.subplots(figsize=(5, 3.2), dpi=100)
