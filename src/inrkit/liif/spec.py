@@ -110,6 +110,9 @@ def _build(spec: dict[str, Any]) -> nn.Module:
         encoder = make_encoder(args.get("encoder_spec"))
         return LIIF(encoder, _imnet_hidden(args.get("imnet_spec")), **flags)
     if name == "metasr":
+        extra = sorted(set(args) - {"encoder_spec"})
+        if extra:
+            raise SpecError(f"model.args: unknown argument(s) for metasr {', '.join(extra)}")
         return MetaSR(make_encoder(args.get("encoder_spec")))
     if name in ENCODERS:
         return make_encoder(spec, "model")
