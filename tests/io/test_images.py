@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import struct
+import subprocess
+import sys
+import tempfile
 import time
 import zlib
 from pathlib import Path
@@ -96,19 +100,28 @@ def test_text_file_named_png(tmp_path: Path) -> None:
     assert "not an image" in assert_one_line_error(excinfo, path)
 
 
-@pytest.mark.skipif(
-    hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads files despite chmod 000"
-)
 def test_unreadable_file(tmp_path: Path) -> None:
-    path = tmp_path / "secret.png"
-    random_image("RGB").save(path)
-    path.chmod(0)
+    # A world-traversable folder, so only the file's own mode can deny the read.
+    folder = Path(tempfile.mkdtemp(prefix="inrkit-perm-"))
     try:
-        with pytest.raises(InrkitError) as excinfo:
-            read_image(path)
-        assert "permission denied" in assert_one_line_error(excinfo, path)
+        folder.chmod(0o755)
+        path = folder / "secret.png"
+        random_image("RGB").save(path)
+        path.chmod(0)
+        # Root reads any file, so the read happens in a child that drops to user 'nobody'
+        # after its imports (the interpreter itself may live where 'nobody' cannot go).
+        code = (
+            "import os\nfrom inrkit.errors import InrkitError\n"
+            "from inrkit.io.images import read_image\n"
+            "if os.geteuid() == 0:\n    os.setuid(65534)\n"
+            f"try:\n    read_image({str(path)!r})\nexcept InrkitError as e:\n    print(e)\n"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.strip().splitlines()
+        assert len(lines) == 1 and str(path) in lines[0] and "permission denied" in lines[0]
     finally:
-        path.chmod(0o644)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_unreadable_file_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
