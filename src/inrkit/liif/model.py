@@ -16,6 +16,9 @@ Two formulations of the query give the same numbers:
   queries only add the coordinate and cell terms. The four shifts then go through the rest of
   the MLP as one batch. The latent pixel each query reads is chosen by the very same
   ``grid_sample`` call as in the reference, so ties at pixel borders break identically.
+* :meth:`LIIF.query_grid_prepared` serves whole-image inference: on a grid of queries the code
+  a query reads depends on its row and its column separately, so lookups happen once per row
+  and once per column.
 """
 
 from __future__ import annotations
