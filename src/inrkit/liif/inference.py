@@ -205,7 +205,8 @@ def _as_tensor(image: Any) -> tuple[torch.Tensor, Callable[[torch.Tensor], Any]]
     if isinstance(image, np.ndarray):
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
             raise InrkitError(f"array images must be HxWx3 uint8, got {image.shape} {image.dtype}")
-        t = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float() / 255
+        # Converting to float copies anyway; doing it in NumPy also accepts read-only arrays.
+        t = torch.from_numpy(image.astype(np.float32) / 255).permute(2, 0, 1)[None]
         return t, lambda out: (out[0].permute(1, 2, 0) * 255).round().byte().cpu().numpy()
     if isinstance(image, torch.Tensor):
         if image.ndim not in (3, 4) or image.shape[-3] != 3 or not image.is_floating_point():
