@@ -446,3 +446,22 @@ def test_image_files_in_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(InrkitError) as excinfo:
         image_files_in(path)
     assert "no such folder" in assert_one_line_error(excinfo, path)
+
+
+def test_read_image_bytes_shares_the_file_checks() -> None:
+    import io
+
+    from inrkit.io import ImageTooLarge, read_image_bytes
+
+    buf = io.BytesIO()
+    Image.new("RGBA", (5, 3), (1, 2, 3, 4)).save(buf, format="PNG")
+    img = read_image_bytes(buf.getvalue(), "up.png")
+    assert img.size == (5, 3) and img.mode == "RGBA"
+    with pytest.raises(ImageTooLarge, match="up.png: image is 100000x100000"):
+        read_image_bytes(png_with_header(100_000, 100_000), "up.png")
+    with pytest.raises(InrkitError, match="up.png: not an image"):
+        read_image_bytes(b"plain text", "up.png")
+    with pytest.raises(InrkitError, match="truncated or corrupt"):
+        read_image_bytes(buf.getvalue()[:-20], "up.png")
+    with pytest.raises(InrkitError, match="empty"):
+        read_image_bytes(b"", "up.png")

@@ -137,3 +137,20 @@ def test_pixel_limit_and_argument_errors() -> None:
         output_size((10, 10))
     with pytest.raises(InrkitError, match="HxWx3 uint8"):
         upscale(_model(), np.zeros((4, 4), np.uint8), scale=2)
+
+
+def test_should_stop_ends_the_work_between_tiles(edsr_small_path) -> None:
+    from inrkit.liif.inference import UpscaleStopped
+
+    model = load(edsr_small_path)
+    asked = []
+
+    def should_stop() -> bool:
+        asked.append(1)
+        return len(asked) == 2
+
+    with pytest.raises(UpscaleStopped):
+        upscale(model, torch.rand(3, 16, 16), 2, tile=4, should_stop=should_stop)
+    assert len(asked) == 2  # of 16 tiles
+    out = upscale(model, torch.rand(3, 16, 16), 2, tile=4, should_stop=lambda: False)
+    assert out.shape == (3, 32, 32)

@@ -18,7 +18,9 @@ from inrkit.errors import file_error
 
 def temp_path_beside(dest: Path) -> Path:
     """A fresh hidden name in ``dest``'s folder (same file system, so ``os.replace`` is atomic)."""
-    return dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.part")
+    # Cut long names (in bytes) so the temporary one stays under the usual 255-byte limit.
+    name = os.fsdecode(os.fsencode(dest.name)[:200])
+    return dest.with_name(f".{name}.{secrets.token_hex(4)}.part")
 
 
 def atomic_write(

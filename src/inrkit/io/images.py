@@ -9,6 +9,7 @@ fsynced, then renamed, so an interrupted run never leaves half an image behind.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import struct
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import BinaryIO
 
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
@@ -71,16 +73,19 @@ def _check_regular_file(path: Path) -> None:
         raise file_error(path, "is empty (0 bytes)")
 
 
-def _check_size(path: Path, size: tuple[int, int], max_pixels: int) -> None:
+class ImageTooLarge(InrkitError):
+    """An image whose header declares more pixels than the limit (the server answers 413)."""
+
+
+def _check_size(path: object, size: tuple[int, int], max_pixels: int) -> None:
     width, height = size
     if width <= 0 or height <= 0:
         raise file_error(path, f"image has no pixels ({width}x{height})")
     pixels = width * height
     if pixels > max_pixels:
-        raise file_error(
-            path,
-            f"image is {width}x{height} = {pixels} pixels, more than the limit of {max_pixels} "
-            "(raise it with --max-input-pixels)",
+        raise ImageTooLarge(
+            f"{path}: image is {width}x{height} = {pixels} pixels, more than the limit of "
+            f"{max_pixels} (raise it with --max-input-pixels)"
         )
 
 
@@ -127,24 +132,47 @@ def read_image(
         raise file_error(path, "permission denied") from None
     except OSError as exc:
         raise file_error(path, f"cannot read: {exc.strerror}") from None
-    with fh, _strict_pillow():
+    with fh:
+        return _decode(fh, path, max_pixels)
+
+
+def read_image_bytes(
+    data: bytes, name: str = "upload", max_pixels: int = DEFAULT_MAX_INPUT_PIXELS
+) -> Image.Image:
+    """:func:`read_image` for an image held in memory (an upload); errors name ``name``.
+
+    Raises:
+        ImageTooLarge: The header declares more than ``max_pixels`` pixels (nothing decoded).
+        InrkitError: One line naming ``name`` when the data is empty, not an image or corrupt.
+    """
+    if max_pixels <= 0:
+        raise InrkitError(f"the pixel limit must be positive, got {max_pixels}")
+    if not data:
+        raise file_error(name, "is empty (0 bytes)")
+    return _decode(io.BytesIO(data), name, max_pixels)
+
+
+def _decode(fh: BinaryIO, label: object, max_pixels: int) -> Image.Image:
+    """Check the header's pixel count, then fully decode and upright the image in ``fh``."""
+    with _strict_pillow():
         try:
             # Pillow's check is off while reading the header, so ours (which names the size) runs.
             Image.MAX_IMAGE_PIXELS = None
             img = Image.open(fh)
-            _check_size(path, img.size, max_pixels)
+            _check_size(label, img.size, max_pixels)
             # Keep Pillow's guard for sizes found while decoding (ICO entries, frames).
             Image.MAX_IMAGE_PIXELS = max_pixels
             img.load()
             return ImageOps.exif_transpose(img)
         except UnidentifiedImageError:
-            raise file_error(path, "not an image (or a format Pillow cannot read)") from None
+            raise file_error(label, "not an image (or a format Pillow cannot read)") from None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise file_error(path, f"{exc} (raise the limit with --max-input-pixels)") from None
+            msg = f"{label}: {exc} (raise the limit with --max-input-pixels)"
+            raise ImageTooLarge(msg) from None
         except MemoryError:
-            raise file_error(path, "not enough memory to decode this image") from None
+            raise file_error(label, "not enough memory to decode this image") from None
         except _DECODE_ERRORS as exc:
-            raise file_error(path, f"truncated or corrupt image ({exc})") from None
+            raise file_error(label, f"truncated or corrupt image ({exc})") from None
 
 
 def _prepare_for_format(img: Image.Image, fmt: str) -> Image.Image:

@@ -32,6 +32,10 @@ DEFAULT_CHUNK = 1024  # queries per MLP batch: x4 shifts keeps the activations i
 ImageLike = TypeVar("ImageLike", Image.Image, np.ndarray, torch.Tensor)
 
 
+class UpscaleStopped(Exception):
+    """Raised between tiles (or chunks) when ``should_stop()`` says the result is unwanted."""
+
+
 def output_size(
     in_hw: tuple[int, int],
     scale: float | tuple[float, float] | None = None,
@@ -159,6 +163,7 @@ def upscale_tensor(
     chunk: int = DEFAULT_CHUNK,
     reference: bool = False,
     progress: bool | None = False,
+    should_stop: Callable[[], bool] | None = None,
 ) -> torch.Tensor:
     """(B, 3, h, w) RGB in [0, 1] -> (B, 3, H, W) RGB in [0, 1] on the model's device.
 
@@ -167,6 +172,8 @@ def upscale_tensor(
         chunk: Queries per decoder batch (speed/memory knob; no effect on the result).
         reference: Use the official formulation instead of the fast path.
         progress: Show a tqdm bar (``None``: only on a terminal).
+        should_stop: Asked after each tile (reference path: each chunk); when it returns True
+            the work stops with :class:`UpscaleStopped` (a server's cancelled request).
     """
     from tqdm.auto import tqdm
 
@@ -183,11 +190,17 @@ def upscale_tensor(
         desc="upscale",
         leave=False,
     ) as bar:
+
+        def step(n: int) -> None:
+            bar.update(n)
+            if should_stop is not None and should_stop():
+                raise UpscaleStopped("upscale stopped before the end")
+
         fast = isinstance(model, LIIF) and model.imnet is not None and not reference
         if fast:
-            out = _predict_fast(model, inp, out_hw, tile, chunk, bar.update)
+            out = _predict_fast(model, inp, out_hw, tile, chunk, step)
         else:
-            out = predict_reference(model, inp, out_hw, max(chunk, 30000), bar.update)
+            out = predict_reference(model, inp, out_hw, max(chunk, 30000), step)
     return out.mul_(0.5).add_(0.5).clamp_(0, 1).permute(0, 3, 1, 2)
 
 
@@ -231,6 +244,7 @@ def upscale(
     chunk: int = DEFAULT_CHUNK,
     reference: bool = False,
     progress: bool | None = False,
+    should_stop: Callable[[], bool] | None = None,
 ) -> ImageLike:
     """Upscale (or resample) an image with a LIIF model to any scale or exact size.
 
@@ -241,7 +255,7 @@ def upscale(
         scale: One factor or (row, col) factors; the output is ``round(H*s) x round(W*s)``.
         size: Exact output (H, W). ``width`` / ``height``: one side, aspect ratio kept.
         max_pixels: Refuse outputs larger than this many pixels.
-        tile, chunk, reference, progress: See :func:`upscale_tensor`.
+        tile, chunk, reference, progress, should_stop: See :func:`upscale_tensor`.
 
     Returns:
         The result as the same kind of image as ``image``.
@@ -252,7 +266,14 @@ def upscale(
     model.eval()
     try:
         out = upscale_tensor(
-            model, rgb, out_hw, tile=tile, chunk=chunk, reference=reference, progress=progress
+            model,
+            rgb,
+            out_hw,
+            tile=tile,
+            chunk=chunk,
+            reference=reference,
+            progress=progress,
+            should_stop=should_stop,
         )
     finally:
         model.train(was_training)

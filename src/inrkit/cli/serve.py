@@ -1,0 +1,102 @@
+"""``inrkit serve``: the REST API (and, later, the web page) on 127.0.0.1 with uvicorn.
+
+FastAPI, uvicorn and torch are imported inside :func:`run`, so ``inrkit serve --help`` stays
+fast and works without the ``serve`` extra installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from inrkit.errors import InrkitError
+
+# Equal to inrkit.server.app.DEFAULT_MAX_BYTES / DEFAULT_MAX_PIXELS; not imported from there
+# because that imports FastAPI and torch.
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+DEFAULT_MAX_PIXELS = 4096 * 4096
+NO_MODEL = "none"
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 1 to 65535, got {text!r}")
+    return value
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``inrkit serve``."""
+    p = subparsers.add_parser(
+        "serve",
+        help="serve the REST API for LIIF upscales and GIRAFFE frames",
+        description="Serve a REST API on HOST:PORT (127.0.0.1 unless told otherwise): "
+        "POST /api/upscale, POST /api/giraffe/render, GET /api/models, GET /health; "
+        "docs at /docs. Needs the serve extra: pip install 'inrkit[serve]'.",
+    )
+    p.set_defaults(run=run)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    p.add_argument("--port", type=_port, default=8000, help="port (default: %(default)s)")
+    for flag, what in (("--liif-model", "LIIF"), ("--giraffe-model", "GIRAFFE")):
+        p.add_argument(
+            flag,
+            default="default",
+            metavar="M",
+            help=f"{what} checkpoint file or official name; '{NO_MODEL}' leaves it out "
+            "(default: %(default)s)",
+        )
+    cores = os.cpu_count() or 1
+    for flag, default, what in (
+        ("--max-bytes", DEFAULT_MAX_BYTES, "largest upload in bytes"),
+        ("--max-pixels", DEFAULT_MAX_PIXELS, "largest input and upscale output in pixels"),
+        ("--workers", cores, "threads running model work"),
+        ("--queue", 2 * cores, "jobs waiting or running at once; more get 503"),
+    ):
+        text = f"{what} (default: %(default)s)"
+        p.add_argument(flag, type=_positive_int, default=default, metavar="N", help=text)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load the models, print the URL and serve until interrupted."""
+    try:
+        import uvicorn
+
+        from inrkit.server import create_app
+    except ImportError as e:
+        raise InrkitError(f"serve needs the serve extra: pip install 'inrkit[serve]' ({e})") from e
+    import torch
+
+    import inrkit.giraffe as giraffe
+    import inrkit.liif as liif
+
+    liif_model = None if args.liif_model == NO_MODEL else liif.load(args.liif_model)
+    giraffe_model = None if args.giraffe_model == NO_MODEL else giraffe.load(args.giraffe_model)
+    # Each worker runs its own job; torch's threads share the cores between them.
+    torch.set_num_threads(max(1, (os.cpu_count() or 1) // args.workers))
+    app = create_app(
+        liif_model,
+        giraffe_model,
+        max_bytes=args.max_bytes,
+        max_pixels=args.max_pixels,
+        workers=args.workers,
+        queue_size=args.queue,
+        liif_name=None if liif_model is None else args.liif_model,
+        giraffe_name=None if giraffe_model is None else args.giraffe_model,
+    )
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"inrkit: serving on http://{host}:{args.port} (API docs: /docs; Ctrl+C stops)")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0

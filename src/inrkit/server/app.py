@@ -1,0 +1,293 @@
+"""The REST API of ``inrkit serve``: LIIF upscales and GIRAFFE frames as PNG (FastAPI).
+
+Endpoints: ``POST /api/upscale`` (multipart ``image`` + ``scale``, or ``width`` and
+``height``), ``POST /api/giraffe/render`` (JSON sliders), ``GET /api/models``, ``GET /health``;
+OpenAPI docs at ``/docs``. Every error is JSON ``{"error": "..."}``: 400 bad parameters or not
+an image, 413 too large (bytes, checked from Content-Length before the body is read; pixels,
+checked from the image header before decoding), 422 schema errors, 503 busy.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from inrkit.errors import InrkitError
+from inrkit.giraffe import GiraffeModel
+from inrkit.io import ImageTooLarge, read_image_bytes
+from inrkit.server.jobs import Sliders, Stats, render_png, upscale_png, upscale_size
+from inrkit.server.work import Busy, ClientGone, WorkPool
+
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+DEFAULT_MAX_PIXELS = 4096 * 4096
+DEFAULT_TILE = 128  # input pixels per tile side: a cancelled upscale stops within one tile
+FORM_SLACK = 64 * 1024  # multipart boundaries and the other fields, on top of the image bytes
+CLIENT_CLOSED = 499  # nginx's code for "client closed request"; nobody reads it
+PNG = "image/png"
+
+
+class ApiError(Exception):
+    """An error answered as ``{"error": message}`` with ``status``."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class RenderRequest(BaseModel):
+    """One GIRAFFE frame: seeds and sliders, each slider a fraction of the model's range."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    appearance_seed: int = Field(0, ge=0, le=2**63 - 1, description="Seed of the appearance codes")
+    shape_seed: int = Field(0, ge=0, le=2**63 - 1, description="Seed of the shape codes")
+    rotation: float = Field(0.5, ge=0, le=1, description="Object rotation about the up axis")
+    translation_x: float = Field(0.5, ge=0, le=1, description="Object position, left to right")
+    translation_depth: float = Field(0.5, ge=0, le=1, description="Object position in depth")
+    scale: float = Field(0.5, ge=0, le=1, description="Object size")
+    elevation: float = Field(0.5, ge=0, le=1, description="Camera elevation")
+    size: int | None = Field(None, ge=1, description="Output side in pixels (default: model's)")
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    """The first schema problem as one line: ``body.rotation: Input should be ...``."""
+    errors = exc.errors()
+    if not errors:
+        return "invalid request"
+    first = errors[0]
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where}: {first.get('msg', 'invalid')}{more}"
+
+
+class BodyLimit:
+    """Answer 413 from the Content-Length header, before an oversized body is read.
+
+    A pure ASGI middleware (not ``@app.middleware``) so that the endpoint still sees the
+    client's disconnect message.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = dict(scope["headers"]).get(b"content-length")
+            if length is not None and length.isdigit() and int(length) > self.max_bytes:
+                body = json.dumps(
+                    {"error": f"request is {int(length)} bytes, more than {self.max_bytes}"}
+                )
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 413,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"connection", b"close"),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body.encode()})
+                return
+        await self.app(scope, receive, send)
+
+
+def _parse_scale(text: str | None) -> float | None:
+    """A form ``scale`` as a finite positive float (400 otherwise, not FastAPI's 422)."""
+    if text is None or text.strip() == "":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise InrkitError(f"scale must be a number, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise InrkitError(f"scale must be a finite number > 0, got {text!r}")
+    return value
+
+
+def _parse_side(name: str, text: str | None) -> int | None:
+    if text is None or text.strip() == "":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise InrkitError(f"{name} must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise InrkitError(f"{name} must be at least 1, got {text!r}")
+    return value
+
+
+def _liif_info(model: Any, name: str | None) -> dict[str, Any] | None:
+    if model is None:
+        return None
+    spec = getattr(model, "spec", None)
+    return {
+        "name": name,
+        "kind": type(model).__name__,
+        "spec": spec,
+        "parameters": sum(p.numel() for p in model.parameters()),
+    }
+
+
+def _giraffe_info(model: GiraffeModel | None, name: str | None) -> dict[str, Any] | None:
+    if model is None:
+        return None
+    cfg = model.config
+    return {
+        "name": name,
+        "img_size": cfg.img_size,
+        "objects": model.generator.get_n_boxes(),
+        "z_dim": cfg.z_dim,
+        "z_dim_bg": cfg.z_dim_bg,
+        "parameters": sum(p.numel() for p in model.generator.parameters()),
+    }
+
+
+def create_app(
+    liif_model: Any | None,
+    giraffe_model: GiraffeModel | None,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    workers: int | None = None,
+    queue_size: int = 8,
+    tile: int = DEFAULT_TILE,
+    liif_name: str | None = None,
+    giraffe_name: str | None = None,
+) -> FastAPI:
+    """Build the app around loaded models (either may be None: its endpoint answers 503).
+
+    Args:
+        liif_model: A LIIF (or MetaSR) model from :func:`inrkit.liif.load`.
+        giraffe_model: A model from :func:`inrkit.giraffe.load`.
+        max_bytes: Largest upload (413 beyond).
+        max_pixels: Largest input image and largest upscale output, in pixels (413 beyond).
+        workers: Threads running model work (default: the number of cores).
+        queue_size: Jobs waiting or running at once; more get 503 at once.
+        tile: Input pixels per LIIF tile side; cancellation is checked between tiles.
+        liif_name, giraffe_name: What ``/api/models`` calls the models.
+    """
+    pool = WorkPool(workers or os.cpu_count() or 1, queue_size)
+    stats = Stats()
+    if giraffe_model is not None:
+        # Objects stay in every frame; random removal (Clevr) would make the sliders flicker.
+        giraffe_model.generator.sample_object_existance = False
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):  # type: ignore[no-untyped-def]
+        yield
+        pool.shutdown()
+
+    app = FastAPI(
+        title="inrkit",
+        summary="LIIF upscaling at any scale and GIRAFFE scenes steered by sliders.",
+        lifespan=lifespan,
+    )
+    app.state.stats, app.state.pool = stats, pool
+    app.add_middleware(BodyLimit, max_bytes=max_bytes + FORM_SLACK)
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return _error(exc.status, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def schema_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return _error(422, _validation_message(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, str(exc.detail))
+
+    async def run(request: Request, job: Any) -> Any:
+        """Run ``job(stop)`` in the pool, mapping user errors and a full queue to statuses."""
+        try:
+            return await pool.run(request, job)
+        except Busy as exc:
+            stats.busy += 1
+            raise ApiError(503, str(exc)) from None
+        except ImageTooLarge as exc:
+            raise ApiError(413, str(exc)) from None
+        except InrkitError as exc:
+            raise ApiError(400, str(exc)) from None
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        """Liveness, and how full the queue is."""
+        return {"status": "ok", "in_flight": pool.in_flight, "queue_size": pool.queue_size}
+
+    @app.get("/api/models")
+    async def models() -> dict[str, Any]:
+        """The loaded models (null when one is not loaded) and the limits."""
+        return {
+            "liif": _liif_info(liif_model, liif_name),
+            "giraffe": _giraffe_info(giraffe_model, giraffe_name),
+            "limits": {"max_bytes": max_bytes, "max_pixels": max_pixels},
+        }
+
+    @app.post("/api/upscale", response_class=Response, responses={200: {"content": {PNG: {}}}})
+    async def upscale_image(
+        request: Request,
+        image: Annotated[UploadFile, File(description="The image (any format Pillow reads)")],
+        scale: Annotated[str | None, Form(description="Factor, e.g. 4 or 2.5")] = None,
+        width: Annotated[str | None, Form(description="Output width (with height)")] = None,
+        height: Annotated[str | None, Form(description="Output height (with width)")] = None,
+    ) -> Response:
+        """Upscale an image with LIIF to any scale or exact size; PNG out, alpha kept."""
+        if liif_model is None:
+            raise ApiError(503, "no LIIF model is loaded (start with --liif-model)")
+        data = await image.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise ApiError(413, f"image is more than {max_bytes} bytes")
+        try:
+            size = (_parse_scale(scale), _parse_side("width", width), _parse_side("height", height))
+        except InrkitError as exc:
+            raise ApiError(400, str(exc)) from None
+        name = image.filename or "upload"
+
+        def job(stop: threading.Event) -> bytes:
+            # Decoding is work too: it runs in the pool, not on the event loop.
+            img = read_image_bytes(data, name, max_pixels)
+            out_hw = upscale_size((img.height, img.width), *size, max_pixels=max_pixels)
+            return upscale_png(liif_model, img, out_hw, stop, stats, tile)
+
+        try:
+            png = await run(request, job)
+        except ClientGone:
+            stats.stopped += 1
+            return Response(status_code=CLIENT_CLOSED)
+        return Response(png, media_type=PNG)
+
+    @app.post(
+        "/api/giraffe/render", response_class=Response, responses={200: {"content": {PNG: {}}}}
+    )
+    async def render_frame(request: Request, body: RenderRequest) -> Response:
+        """Render one GIRAFFE frame from seeds and sliders; PNG out."""
+        if giraffe_model is None:
+            raise ApiError(503, "no GIRAFFE model is loaded (start with --giraffe-model)")
+        full = giraffe_model.config.img_size
+        size = full if body.size is None else body.size
+        if size > full:
+            raise ApiError(400, f"size must be at most the model's {full} pixels, got {size}")
+        sliders = Sliders(**body.model_dump(exclude={"size"}), size=size)
+        try:
+            png = await run(request, lambda stop: render_png(giraffe_model, sliders))
+        except ClientGone:
+            return Response(status_code=CLIENT_CLOSED)
+        return Response(png, media_type=PNG)
+
+    return app
