@@ -175,6 +175,29 @@ def yaml_payload(folder: Path) -> str:
     return f'x: !!python/object/apply:os.system ["touch {folder / MARKER}"]\n'
 
 
+DATA_NORM = {"inp": {"sub": [0.5], "div": [0.5]}, "gt": {"sub": [0.5], "div": [0.5]}}
+
+
+def dataset_spec(root: str | Path, wrapper_args: dict | None = None, batch: int = 2) -> dict:
+    """An official-structure data set: an image folder, sr-implicit-downsampled patches."""
+    args = {"inp_size": 8, "scale_max": 4} if wrapper_args is None else wrapper_args
+    return {
+        "dataset": {"name": "image-folder", "args": {"root_path": str(root)}},
+        "wrapper": {"name": "sr-implicit-downsampled", "args": args},
+        "batch_size": batch,
+    }
+
+
+def liif_test_config(root: str | Path) -> dict:
+    """An official-structure ``inrkit liif test`` config on the images in ``root``."""
+    return {
+        "test_dataset": dataset_spec(root, {"scale_min": 2}, batch=1),
+        "eval_type": "benchmark-2",
+        "eval_bsize": 300,
+        "data_norm": DATA_NORM,
+    }
+
+
 # ----- checkpoints ---------------------------------------------------------------------------
 class Payload:
     """Unpickling this creates the marker file: what a malicious checkpoint would do."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 # there because that imports torch, which would make `inrkit --help` take seconds.
 DEFAULT_MAX_OUTPUT_PIXELS = 16384 * 16384
 DEFAULT_TILE, DEFAULT_CHUNK = 384, 1024  # likewise inference.DEFAULT_TILE / DEFAULT_CHUNK
+NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows file systems
 _SIZE = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)\s*$")
 
 
@@ -191,6 +193,8 @@ def _check_outputs(jobs: list[Job], overwrite: bool) -> None:
     taken: dict[Path, Path] = {}
     existing = []
     for job in jobs:
+        if len(os.fsencode(job.dst.name)) > NAME_MAX:  # else stat() fails with ENAMETOOLONG
+            raise file_error(job.dst, f"output name is longer than {NAME_MAX} bytes; use -o")
         dst = job.dst.resolve()
         if dst in sources:
             raise file_error(job.dst, "would overwrite the input; choose another output name")

@@ -77,6 +77,8 @@ def _header_size(path: Path) -> tuple[int, int]:
     try:
         with Image.open(path) as img:
             return img.size
+    except Image.DecompressionBombError:  # not an OSError: Pillow's own pixel limit
+        raise file_error(path, "declares too many pixels (a decompression bomb?)") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise file_error(path, "not an image (or a format Pillow cannot read)") from None
 

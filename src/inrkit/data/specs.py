@@ -50,7 +50,8 @@ DATASETS: dict[str, Any] = {
 }
 
 
-def _build(table: dict[str, Any], spec: Any, where: str, **extra: Any) -> Any:
+def _check(table: dict[str, Any], spec: Any, where: str) -> dict[str, Any]:
+    """The args of ``spec`` after the checks that need no data; raises InrkitError."""
     if not isinstance(spec, dict) or "name" not in spec:
         raise InrkitError(f"{where} must be a mapping with a 'name'")
     name = spec["name"]
@@ -64,10 +65,29 @@ def _build(table: dict[str, Any], spec: Any, where: str, **extra: Any) -> Any:
     unknown = [k for k in args if k not in params and not takes_any]
     if unknown:
         raise InrkitError(f"{where}.args: unknown argument(s) {', '.join(map(str, unknown))}")
+    for key, value in args.items():
+        # Sizes, counts, scales and repeats: zero or less would crash deep in a worker.
+        if isinstance(value, int | float) and not isinstance(value, bool) and not value > 0:
+            raise InrkitError(f"{where}.args.{key} must be positive, got {value!r}")
+    return args
+
+
+def _build(table: dict[str, Any], spec: Any, where: str, **extra: Any) -> Any:
+    args = _check(table, spec, where)
+    name = spec["name"]
     try:
         return table[name](*extra.values(), **args)
     except TypeError as e:
         raise InrkitError(f"{where}.args: {e}") from None
+
+
+def check_dataset_spec(spec: Any, where: str = "train_dataset") -> None:
+    """Raise InrkitError if :func:`make_dataset` would refuse ``spec`` before reading data."""
+    if not isinstance(spec, dict) or "dataset" not in spec:
+        raise InrkitError(f"{where} must be a mapping with 'dataset' (and usually 'wrapper')")
+    _check(DATASETS, spec["dataset"], f"{where}.dataset")
+    if spec.get("wrapper") is not None:
+        _check(WRAPPERS, spec["wrapper"], f"{where}.wrapper")
 
 
 def make_dataset(spec: dict[str, Any], where: str = "train_dataset") -> Dataset:

@@ -170,4 +170,23 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> TrainCo
     """Read an official (or our) YAML training config, apply ``--set`` overrides, validate."""
     path = Path(path)
     data = apply_overrides(_read_yaml(path.resolve()), overrides or [])
-    return parse_config(data, str(path))
+    config = parse_config(data, str(path))
+    check_specs(config, str(path))
+    return config
+
+
+def check_specs(config: TrainConfig, source: str) -> None:
+    """Refuse bad model and data set specs now, naming ``source``, not hours into a run."""
+    import torch
+
+    from inrkit.data.specs import check_dataset_spec
+    from inrkit.liif.spec import SpecError, make_model
+
+    for key in ("train_dataset", "val_dataset"):
+        if getattr(config, key) is not None:
+            check_dataset_spec(getattr(config, key), f"{source}: {key}")
+    try:
+        with torch.device("meta"):  # build the modules without allocating their weights
+            make_model(config.model)
+    except SpecError as e:
+        raise InrkitError(f"{source}: {e}") from None

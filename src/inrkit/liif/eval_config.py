@@ -74,6 +74,9 @@ def parse_test_config(data: dict[str, Any], source: str = "config") -> LiifTestC
         raise InrkitError(
             f"{source}: test_dataset.batch_size must be a positive integer, got {batch!r}"
         )
+    from inrkit.data.specs import check_dataset_spec  # imports torch: not at module level
+
+    check_dataset_spec(spec, f"{source}: test_dataset")
     eval_type = data.get("eval_type")
     if eval_type is not None and not (isinstance(eval_type, str) and _EVAL_TYPE.match(eval_type)):
         raise InrkitError(f"{source}: eval_type must be div2k-N or benchmark-N, got {eval_type!r}")
