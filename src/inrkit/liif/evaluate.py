@@ -21,8 +21,8 @@ from torch.utils.data import DataLoader
 from inrkit.data.sr_wrappers import resize_fn
 from inrkit.errors import InrkitError
 from inrkit.liif.inference import DEFAULT_CHUNK, DEFAULT_TILE, upscale_tensor
-from inrkit.metrics.psnr import calc_psnr
-from inrkit.metrics.ssim import WINDOW, calc_ssim, protocol_shave
+from inrkit.metrics.psnr import calc_psnr, protocol_shave
+from inrkit.metrics.ssim import WINDOW, calc_ssim
 
 
 def norm_tensors(data_norm: dict[str, Any], device: torch.device) -> dict[str, torch.Tensor]:

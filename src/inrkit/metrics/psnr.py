@@ -14,6 +14,17 @@ import torch
 Y_COEFFS = (65.738, 129.057, 25.064)
 
 
+def protocol_shave(dataset: str | None, scale: float) -> int:
+    """Border pixels that a protocol ignores: none (plain), ``scale`` or ``scale + 6``."""
+    if dataset is None:
+        return 0
+    if dataset == "benchmark":
+        return int(scale)
+    if dataset == "div2k":
+        return int(scale) + 6
+    raise ValueError(f"unknown PSNR protocol {dataset!r} (benchmark, div2k or None)")
+
+
 def calc_psnr(
     sr: torch.Tensor,
     hr: torch.Tensor,
@@ -26,17 +37,9 @@ def calc_psnr(
     The MSE is taken over the whole batch, so a batch gives one number (as the official).
     """
     diff = (sr - hr) / rgb_range
-    if dataset is None:
-        valid = diff
-    else:
-        if dataset == "benchmark":
-            shave = int(scale)
-            if diff.size(1) > 1:
-                weights = diff.new_tensor(Y_COEFFS).view(1, 3, 1, 1) / 256
-                diff = diff.mul(weights).sum(dim=1)
-        elif dataset == "div2k":
-            shave = int(scale) + 6
-        else:
-            raise ValueError(f"unknown PSNR protocol {dataset!r} (benchmark, div2k or None)")
-        valid = diff[..., shave:-shave, shave:-shave] if shave > 0 else diff
+    shave = protocol_shave(dataset, scale)
+    if dataset == "benchmark" and diff.size(1) > 1:
+        weights = diff.new_tensor(Y_COEFFS).view(1, 3, 1, 1) / 256
+        diff = diff.mul(weights).sum(dim=1)
+    valid = diff[..., shave:-shave, shave:-shave] if shave > 0 else diff
     return -10 * torch.log10(valid.pow(2).mean())

@@ -26,22 +26,11 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from inrkit.metrics.psnr import Y_COEFFS
+from inrkit.metrics.psnr import Y_COEFFS, protocol_shave
 
 WINDOW = 11
 SIGMA = 1.5
 K1, K2 = 0.01, 0.03
-
-
-def protocol_shave(dataset: str | None, scale: float) -> int:
-    """Border pixels that a PSNR protocol ignores (the same rule as :func:`calc_psnr`)."""
-    if dataset is None:
-        return 0
-    if dataset == "benchmark":
-        return int(scale)
-    if dataset == "div2k":
-        return int(scale) + 6
-    raise ValueError(f"unknown protocol {dataset!r} (benchmark, div2k or None)")
 
 
 def rgb_to_luma(rgb: torch.Tensor, rgb_range: float = 1) -> torch.Tensor:
