@@ -30,7 +30,7 @@ from inrkit.giraffe.config import GiraffeConfig
 from inrkit.giraffe.model import Giraffe, GiraffeModel
 from inrkit.giraffe.official_config import from_official, resolve_config, to_official
 from inrkit.giraffe.presets import PRESETS, PRETRAINED, Pretrained, preset_key
-from inrkit.io.cache import cache_dir, cached_download
+from inrkit.io.cache import cache_dir, cached_download, local_file
 from inrkit.io.files import atomic_write
 from inrkit.train.checkpoints import cpu_copy, load_weights_only
 
@@ -56,10 +56,8 @@ def resolve(path_or_name: str | Path, *, download: bool = True) -> tuple[Path, s
         InrkitError: a folder, an unknown name, or an official model that is not cached and
             cannot be downloaded (the message says which URL to fetch and where to put it).
     """
-    path = Path(path_or_name).expanduser()
-    if path.is_dir():
-        raise file_error(path, "is a directory, expected a checkpoint file")
-    if path.is_file():
+    path = local_file(path_or_name)
+    if path is not None:
         return path, None
     name = str(path_or_name)
     if name == DEFAULT_NAME:

@@ -17,6 +17,18 @@ from inrkit.io.download import DownloadError, mirror_url, offline
 from inrkit.io.download import download as fetch_file
 
 
+def local_file(path_or_name: str | Path) -> Path | None:
+    """The file a checkpoint argument names on disk, or None when it is a model name.
+
+    Raises:
+        InrkitError: the argument names a folder.
+    """
+    path = Path(path_or_name).expanduser()
+    if path.is_dir():
+        raise file_error(path, "is a directory, expected a checkpoint file")
+    return path if path.is_file() else None
+
+
 def cache_dir() -> Path:
     """``$INRKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/inrkit``, else ``~/.cache/inrkit``."""
     if os.environ.get("INRKIT_CACHE_DIR"):

@@ -25,7 +25,7 @@ from safetensors.torch import save_file
 from torch import nn
 
 from inrkit.errors import InrkitError, file_error
-from inrkit.io.cache import cache_dir, cached_download
+from inrkit.io.cache import cache_dir, cached_download, local_file
 from inrkit.io.files import atomic_write
 from inrkit.liif.spec import SpecError, make_model
 from inrkit.train.checkpoints import cpu_copy, load_weights_only
@@ -86,10 +86,8 @@ def resolve(path_or_name: str | Path, *, download: bool = True) -> Path:
         InrkitError: a folder, an unknown name, or an official model that is not cached and
             cannot be downloaded (the message says which URL to fetch and where to put it).
     """
-    path = Path(path_or_name).expanduser()
-    if path.is_dir():
-        raise file_error(path, "is a directory, expected a checkpoint file")
-    if path.is_file():
+    path = local_file(path_or_name)
+    if path is not None:
         return path
     name = str(path_or_name)
     if name == DEFAULT_NAME:
