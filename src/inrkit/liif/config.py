@@ -1,8 +1,8 @@
 """LIIF training configs: the official YAML format, parsed and checked at the edge.
 
 An official ``train_*.yaml`` (optionally with ``inherit_from``) loads unchanged. Our
-additions are optional keys with defaults: ``seed``, ``num_workers``, ``warmup_iters`` and
-``grad_clip``. Errors name the file and the key.
+additions are optional keys with defaults: ``seed``, ``num_workers``, ``warmup_iters``,
+``grad_clip`` and ``init``. Errors name the file and the key.
 """
 
 from __future__ import annotations
@@ -60,6 +60,9 @@ class TrainConfig:
     """Linear learning-rate warm-up over this many steps (ours; 0 = off)."""
     grad_clip: float | None = None
     """Clip the gradient norm to this value (ours; None = off)."""
+    init: str | None = None
+    """Start of a fresh run (ours): None = PyTorch's random init (official), ``interpolating``
+    = the model starts as bilinear interpolation (see :mod:`inrkit.liif.init`)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The config as plain data, to save beside the run and inside checkpoints."""
@@ -158,6 +161,12 @@ def parse_config(data: dict[str, Any], source: str = "config") -> TrainConfig:
     lr = (opt.get("args") or {}).get("lr", 1e-4)
     if not isinstance(lr, int | float) or isinstance(lr, bool) or not lr > 0:
         raise InrkitError(f"{source}: optimizer.args.lr must be a positive number, got {lr!r}")
+    init = data.get("init")
+    if init is not None:
+        from inrkit.liif.init import INITS
+
+        if init not in INITS:
+            raise InrkitError(f"{source}: init must be one of {', '.join(INITS)}, got {init!r}")
     msl = data.get("multi_step_lr")
     if msl is not None and (
         not isinstance(msl, dict) or not isinstance(msl.get("milestones"), list)
@@ -185,8 +194,15 @@ def check_specs(config: TrainConfig, source: str) -> None:
     for key in ("train_dataset", "val_dataset"):
         if getattr(config, key) is not None:
             check_dataset_spec(getattr(config, key), f"{source}: {key}")
+    from inrkit.liif.init import INITS
+
     try:
         with torch.device("meta"):  # build the modules without allocating their weights
-            make_model(config.model)
+            model = make_model(config.model)
     except SpecError as e:
         raise InrkitError(f"{source}: {e}") from None
+    if config.init is not None:
+        try:
+            INITS[config.init](model)  # runs on meta tensors: checks the model fits the init
+        except InrkitError as e:
+            raise InrkitError(f"{source}: {e}") from None

@@ -26,6 +26,7 @@ from inrkit.data.specs import make_dataset
 from inrkit.errors import InrkitError
 from inrkit.liif.config import TrainConfig
 from inrkit.liif.evaluate import eval_psnr, norm_tensors
+from inrkit.liif.init import INITS
 from inrkit.liif.spec import SpecError, make_model
 from inrkit.train import distributed
 from inrkit.train.checkpoints import atomic_torch_save, load_trusted
@@ -149,6 +150,8 @@ def _train(config, out, resume_from, info, progress, tqdm) -> dict[str, Any]:  #
         raise InrkitError(f"model: {e}") from None
     if ckpt:
         model.load_state_dict(ckpt["model"]["sd"])
+    elif config.init is not None:
+        INITS[config.init](model)
     model.to(info.device)
     params = [p for p in model.parameters() if p.requires_grad]
     opt_args = dict(config.optimizer.get("args") or {})
