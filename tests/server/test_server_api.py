@@ -4,63 +4,21 @@ from __future__ import annotations
 
 import io
 import struct
-import sys
-import threading
 import time
 import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 import numpy as np
 import pytest
-import torch
-import uvicorn
 from PIL import Image
+from server_testlib import MAX_BYTES, MAX_PIXELS, TILE, TINY, make_app, png_bytes, serving
 
-import inrkit.liif as liif
-from inrkit.giraffe.model import GiraffeModel
 from inrkit.liif.tiling import split
-from inrkit.server import create_app
+from inrkit.server.jobs import sweep
 
-TESTS = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(TESTS / "giraffe"))  # giraffe_testlib: the tiny GIRAFFE config
-from giraffe_testlib import TINY, tiny_network  # noqa: E402
-
-MAX_BYTES = 1_000_000
-MAX_PIXELS = 2048 * 2048
-TILE = 32  # small tiles, so that a cancelled upscale has many chances to stop
 TIMEOUT = httpx.Timeout(30.0)
-
-
-@contextmanager
-def serving(app) -> Iterator[str]:
-    """Run ``app`` with uvicorn on 127.0.0.1 (a free port) in a thread; yield its URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
-def make_app(**overrides):
-    torch.set_num_threads(1)  # two shared cores: one thread per worker
-    model = liif.load(TESTS / "fixtures" / "liif" / "edsr-small.pth")
-    giraffe = GiraffeModel(network=tiny_network(), config=TINY)
-    settings = dict(max_bytes=MAX_BYTES, max_pixels=MAX_PIXELS, workers=2, queue_size=4, tile=TILE)
-    settings.update(overrides)
-    return create_app(model, giraffe, liif_name="edsr-small", giraffe_name="tiny", **settings)
 
 
 @pytest.fixture(scope="module")
@@ -68,14 +26,6 @@ def server() -> Iterator[tuple[str, object]]:
     app = make_app()
     with serving(app) as url:
         yield url, app
-
-
-def png_bytes(h: int, w: int, mode: str = "RGB", seed: int = 0) -> bytes:
-    rng = np.random.default_rng(seed)
-    arr = rng.integers(0, 256, (h, w, len(mode)), dtype=np.uint8)
-    buf = io.BytesIO()
-    Image.fromarray(arr, mode).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def png_header(width: int, height: int) -> bytes:
@@ -202,3 +152,99 @@ def test_cancelled_upscale_stops_early(server):
         time.sleep(0.05)
     assert 0 < stats.tiles - tiles_before < total
     assert httpx.get(f"{url}/health", timeout=TIMEOUT).json()["in_flight"] == 0
+
+
+def test_page_and_its_files_are_served(server):
+    url, _ = server
+    page = httpx.get(f"{url}/", timeout=TIMEOUT)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    for name in ("style.css", "app.js"):
+        assert f"/static/{name}" in page.text
+        assert httpx.get(f"{url}/static/{name}", timeout=TIMEOUT).status_code == 200
+    missing = httpx.get(f"{url}/static/nope.js", timeout=TIMEOUT)
+    assert missing.status_code == 404 and "error" in missing.json()
+
+
+def test_giraffe_animation_is_a_looping_gif(server):
+    url, _ = server
+    # From 0.5, five frames visit 0.5, 0.9, 0.7, 0.3, 0.1: all different, so Pillow keeps all
+    # (it stores a repeated frame once, with the durations added).
+    body = {"appearance_seed": 3, "slider": "translation_x", "frames": 5, "fps": 10, "size": 16}
+    response = httpx.post(f"{url}/api/giraffe/animation", json=body, timeout=TIMEOUT)
+    assert response.status_code == 200 and response.headers["content-type"] == "image/gif"
+    gif = Image.open(io.BytesIO(response.content))
+    assert gif.format == "GIF" and gif.size == (16, 16) and gif.info["loop"] == 0
+    durations = []
+    for i in range(gif.n_frames):
+        gif.seek(i)
+        durations.append(gif.info["duration"])
+    assert durations == [100] * 5
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"frames": 1}, 422),
+        ({"frames": 10_000}, 422),
+        ({"slider": "colour"}, 422),
+        ({"fps": 0}, 422),
+        ({"size": 10_000}, 400),
+    ],
+)
+def test_bad_animation_is_json_error(server, body, status):
+    url, _ = server
+    response = httpx.post(f"{url}/api/giraffe/animation", json=body, timeout=TIMEOUT)
+    assert response.status_code == status
+    assert response.json()["error"].count("\n") == 0
+
+
+def test_no_giraffe_model_is_503_for_animation():
+    with serving(make_app(giraffe=False)) as url:
+        response = httpx.post(f"{url}/api/giraffe/animation", json={}, timeout=TIMEOUT)
+        assert response.status_code == 503 and "GIRAFFE" in response.json()["error"]
+        assert httpx.get(f"{url}/api/models", timeout=TIMEOUT).json()["giraffe"] is None
+
+
+def test_upscale_progress_counts_tiles(server):
+    url, _ = server
+    seen: list[dict] = []
+    with ThreadPoolExecutor(1) as thread:
+        upscale = thread.submit(
+            post_upscale, url, png_bytes(160, 160), scale=4, progress_id="job-1"
+        )
+        while not upscale.done():
+            answer = httpx.get(f"{url}/api/upscale/progress/job-1", timeout=TIMEOUT)
+            if answer.status_code == 200:
+                seen.append(answer.json())
+            time.sleep(0.02)
+        assert as_image(upscale.result()).size == (640, 640)
+    running = [p for p in seen if p["state"] == "running"]
+    assert running and all(p["total"] == len(split(160, TILE)) ** 2 for p in running)
+    assert all(0 <= p["done"] <= p["total"] for p in running)
+    gone = httpx.get(f"{url}/api/upscale/progress/job-1", timeout=TIMEOUT)
+    assert gone.status_code == 404 and "job-1" in gone.json()["error"]
+
+
+@pytest.mark.parametrize("token", ["", "has space", "x" * 65, "../etc"])
+def test_bad_progress_id_is_400(server, token):
+    url, _ = server
+    response = post_upscale(url, png_bytes(8, 8), scale=2, progress_id=token)
+    if token == "":  # an empty form field counts as absent
+        assert response.status_code in (200, 400)
+    else:
+        assert response.status_code == 400 and "progress_id" in response.json()["error"]
+
+
+@pytest.mark.parametrize(("start", "wrap"), [(0.0, False), (0.3, False), (1.0, False), (0.7, True)])
+def test_sweep_starts_at_the_value_and_loops(start, wrap):
+    values = sweep(start, 20, wrap)
+    assert values[0] == pytest.approx(start % 1.0 if wrap else start)
+    assert len(values) == 20 and all(0.0 <= v <= 1.0 for v in values)
+    # Every step is the same size (mod 1 for a full turn), the wrap-around step included.
+    steps = np.diff([*values, values[0]])
+    if wrap:
+        steps = np.mod(steps, 1.0)
+        assert np.allclose(steps, 1 / 20)
+    else:
+        assert np.allclose(np.abs(steps), 2 / 20)
+        assert min(values) == pytest.approx(0.0, abs=0.1) and max(values) > 0.9

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import torch
@@ -49,26 +50,29 @@ def playback(n_frames: int, add_reverse: bool) -> list[int]:
     return forward + forward[::-1] if add_reverse else forward
 
 
-def write_gif(path: Path, frames: list[Image.Image], fps: int = FPS) -> Path:
-    """A looping animated GIF of ``frames``.
+def save_gif(fp: Path | BinaryIO, frames: list[Image.Image], fps: int = FPS) -> None:
+    """Write a looping animated GIF of ``frames`` to a path or binary file.
 
     GIF times are in hundredths of a second (30 fps becomes 30 ms a frame), and Pillow stores a
     frame equal to the previous one once, with the durations added.
     """
     duration = 10 * max(2, round(100 / fps))  # browsers slow down frames under 20 ms
+    frames[0].save(
+        fp,
+        format="GIF",
+        save_all=True,
+        append_images=frames[1:],
+        duration=duration,
+        loop=0,
+        optimize=False,
+    )
 
-    def write(tmp: Path) -> None:
-        frames[0].save(
-            tmp,
-            format="GIF",
-            save_all=True,
-            append_images=frames[1:],
-            duration=duration,
-            loop=0,
-            optimize=False,
-        )
 
-    return atomic_write(path, write, make_folders=True, os_error="cannot write")
+def write_gif(path: Path, frames: list[Image.Image], fps: int = FPS) -> Path:
+    """A looping animated GIF of ``frames`` at ``path``, written atomically."""
+    return atomic_write(
+        path, lambda tmp: save_gif(tmp, frames, fps), make_folders=True, os_error="cannot write"
+    )
 
 
 def ffmpeg_executable() -> str | None:

@@ -1,10 +1,13 @@
-"""The REST API of ``inrkit serve``: LIIF upscales and GIRAFFE frames as PNG (FastAPI).
+"""The app of ``inrkit serve``: its web page, and LIIF upscales and GIRAFFE frames (FastAPI).
 
-Endpoints: ``POST /api/upscale`` (multipart ``image`` + ``scale``, or ``width`` and
-``height``), ``POST /api/giraffe/render`` (JSON sliders), ``GET /api/models``, ``GET /health``;
-OpenAPI docs at ``/docs``. Every error is JSON ``{"error": "..."}``: 400 bad parameters or not
-an image, 413 too large (bytes, checked from Content-Length before the body is read; pixels,
-checked from the image header before decoding), 422 schema errors, 503 busy.
+Endpoints: ``GET /`` the page (``static/``, served by the package: no CDN, works offline),
+``POST /api/upscale`` (multipart ``image`` + ``scale``, or ``width`` and ``height``; an optional
+``progress_id`` to follow at ``GET /api/upscale/progress/{id}``), ``POST /api/giraffe/render``
+(JSON sliders, PNG out), ``POST /api/giraffe/animation`` (one slider swept, GIF out),
+``GET /api/models``, ``GET /health``; OpenAPI docs at ``/docs``. Every error is JSON
+``{"error": "..."}``: 400 bad parameters or not an image, 404 unknown path, 413 too large
+(bytes, checked from Content-Length before the body is read; pixels, checked from the image
+header before decoding), 422 schema errors, 503 busy or no model loaded.
 """
 
 from __future__ import annotations
@@ -12,13 +15,16 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import threading
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -26,7 +32,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from inrkit.errors import InrkitError
 from inrkit.giraffe import GiraffeModel
 from inrkit.io import ImageTooLarge, read_image_bytes
-from inrkit.server.jobs import Sliders, Stats, render_png, upscale_png, upscale_size
+from inrkit.server.jobs import (
+    Progress,
+    Sliders,
+    Stats,
+    animation_gif,
+    render_png,
+    upscale_png,
+    upscale_size,
+)
 from inrkit.server.work import Busy, ClientGone, WorkPool
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
@@ -35,6 +49,10 @@ DEFAULT_TILE = 128  # input pixels per tile side: a cancelled upscale stops with
 FORM_SLACK = 64 * 1024  # multipart boundaries and the other fields, on top of the image bytes
 CLIENT_CLOSED = 499  # nginx's code for "client closed request"; nobody reads it
 PNG = "image/png"
+GIF = "image/gif"
+MAX_FRAMES = 96  # an animation's frames: 4 s at 24 fps; more is a job too long to queue
+STATIC = Path(__file__).resolve().parent / "static"
+PROGRESS_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class ApiError(Exception):
@@ -58,6 +76,16 @@ class RenderRequest(BaseModel):
     scale: float = Field(0.5, ge=0, le=1, description="Object size")
     elevation: float = Field(0.5, ge=0, le=1, description="Camera elevation")
     size: int | None = Field(None, ge=1, description="Output side in pixels (default: model's)")
+
+
+class AnimationRequest(RenderRequest):
+    """A looping GIF: one slider swept over its whole range, starting from its value here."""
+
+    slider: Literal["rotation", "translation_x", "translation_depth", "scale", "elevation"] = Field(
+        "rotation", description="The slider that moves"
+    )
+    frames: int = Field(24, ge=2, le=MAX_FRAMES, description="Frames in the loop")
+    fps: int = Field(12, ge=1, le=50, description="Frames per second")
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -184,6 +212,8 @@ def create_app(
     """
     pool = WorkPool(workers or os.cpu_count() or 1, queue_size)
     stats = Stats()
+    # Upscales that a client follows by id; an entry lives while its request does.
+    progress: dict[str, Progress] = {}
     if giraffe_model is not None:
         # Objects stay in every frame; random removal (Clevr) would make the sliders flicker.
         giraffe_model.generator.sample_object_existance = False
@@ -246,6 +276,13 @@ def create_app(
         scale: Annotated[str | None, Form(description="Factor, e.g. 4 or 2.5")] = None,
         width: Annotated[str | None, Form(description="Output width (with height)")] = None,
         height: Annotated[str | None, Form(description="Output height (with width)")] = None,
+        progress_id: Annotated[
+            str | None,
+            Form(
+                description="A token of the client's (1-64 of A-Z a-z 0-9 _ -) to follow the "
+                "job at /api/upscale/progress/{progress_id}"
+            ),
+        ] = None,
     ) -> Response:
         """Upscale an image with LIIF to any scale or exact size; PNG out, alpha kept."""
         if liif_model is None:
@@ -257,37 +294,88 @@ def create_app(
             size = (_parse_scale(scale), _parse_side("width", width), _parse_side("height", height))
         except InrkitError as exc:
             raise ApiError(400, str(exc)) from None
+        if progress_id is not None and not PROGRESS_ID.fullmatch(progress_id):
+            raise ApiError(400, "progress_id must be 1 to 64 of the characters A-Z a-z 0-9 _ -")
+        if progress_id is not None and progress_id in progress:
+            raise ApiError(400, f"progress_id {progress_id!r} is already in use")
         name = image.filename or "upload"
+        followed = Progress()
 
         def job(stop: threading.Event) -> bytes:
             # Decoding is work too: it runs in the pool, not on the event loop.
+            followed.running = True
             img = read_image_bytes(data, name, max_pixels)
             out_hw = upscale_size((img.height, img.width), *size, max_pixels=max_pixels)
-            return upscale_png(liif_model, img, out_hw, stop, stats, tile)
+            return upscale_png(liif_model, img, out_hw, stop, stats, tile, followed)
 
+        if progress_id is not None:
+            progress[progress_id] = followed
         try:
             png = await run(request, job)
         except ClientGone:
             stats.stopped += 1
             return Response(status_code=CLIENT_CLOSED)
+        finally:
+            progress.pop(progress_id or "", None)
         return Response(png, media_type=PNG)
 
-    @app.post(
-        "/api/giraffe/render", response_class=Response, responses={200: {"content": {PNG: {}}}}
-    )
-    async def render_frame(request: Request, body: RenderRequest) -> Response:
-        """Render one GIRAFFE frame from seeds and sliders; PNG out."""
+    @app.get("/api/upscale/progress/{progress_id}")
+    async def upscale_progress(progress_id: str) -> dict[str, Any]:
+        """How far the upscale sent with this ``progress_id`` is (404 once it has finished).
+
+        ``state`` is ``queued`` or ``running``; ``done`` and ``total`` count tiles (``total``
+        is null where the model's tiling is unknown).
+        """
+        entry = progress.get(progress_id)
+        if entry is None:
+            raise ApiError(404, f"no upscale in progress with id {progress_id!r}")
+        state = "running" if entry.running else "queued"
+        return {"state": state, "done": entry.done, "total": entry.total}
+
+    def sliders_of(body: RenderRequest) -> Sliders:
+        """The frame a request asks for (503 without a model, 400 above the model's size)."""
         if giraffe_model is None:
             raise ApiError(503, "no GIRAFFE model is loaded (start with --giraffe-model)")
         full = giraffe_model.config.img_size
         size = full if body.size is None else body.size
         if size > full:
             raise ApiError(400, f"size must be at most the model's {full} pixels, got {size}")
-        sliders = Sliders(**body.model_dump(exclude={"size"}), size=size)
+        return Sliders(
+            **body.model_dump(include=set(RenderRequest.model_fields) - {"size"}), size=size
+        )
+
+    @app.post(
+        "/api/giraffe/render", response_class=Response, responses={200: {"content": {PNG: {}}}}
+    )
+    async def render_frame(request: Request, body: RenderRequest) -> Response:
+        """Render one GIRAFFE frame from seeds and sliders; PNG out."""
+        sliders = sliders_of(body)
         try:
             png = await run(request, lambda stop: render_png(giraffe_model, sliders))
         except ClientGone:
             return Response(status_code=CLIENT_CLOSED)
         return Response(png, media_type=PNG)
 
+    @app.post(
+        "/api/giraffe/animation", response_class=Response, responses={200: {"content": {GIF: {}}}}
+    )
+    async def render_animation(request: Request, body: AnimationRequest) -> Response:
+        """A looping GIF: ``slider`` swept over its range from its value, the rest held."""
+        sliders = sliders_of(body)
+
+        def job(stop: threading.Event) -> bytes:
+            return animation_gif(giraffe_model, sliders, body.slider, body.frames, body.fps, stop)
+
+        try:
+            gif = await run(request, job)
+        except ClientGone:
+            return Response(status_code=CLIENT_CLOSED)
+        return Response(gif, media_type=GIF)
+
+    # The page: index.html at /, its CSS and JS under /static (after the API routes).
+    @app.get("/", include_in_schema=False)
+    async def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
