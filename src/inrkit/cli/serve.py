@@ -1,4 +1,4 @@
-"""``inrkit serve``: the REST API (and, later, the web page) on 127.0.0.1 with uvicorn.
+"""``inrkit serve``: the web page and the REST API on 127.0.0.1 with uvicorn.
 
 FastAPI, uvicorn and torch are imported inside :func:`run`, so ``inrkit serve --help`` stays
 fast and works without the ``serve`` extra installed.
@@ -42,10 +42,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``inrkit serve``."""
     p = subparsers.add_parser(
         "serve",
-        help="serve the REST API for LIIF upscales and GIRAFFE frames",
-        description="Serve a REST API on HOST:PORT (127.0.0.1 unless told otherwise): "
-        "POST /api/upscale, POST /api/giraffe/render, GET /api/models, GET /health; "
-        "docs at /docs. Needs the serve extra: pip install 'inrkit[serve]'.",
+        help="serve the web page and REST API for LIIF upscales and GIRAFFE frames",
+        description="Serve a web page at / and a REST API on HOST:PORT (127.0.0.1 unless told "
+        "otherwise): POST /api/upscale, POST /api/giraffe/render, POST /api/giraffe/animation, "
+        "GET /api/models, GET /health; docs at /docs. Needs the serve extra: "
+        "pip install 'inrkit[serve]'.",
     )
     p.set_defaults(run=run)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
@@ -97,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
         giraffe_name=None if giraffe_model is None else args.giraffe_model,
     )
     host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"inrkit: serving on http://{host}:{args.port} (API docs: /docs; Ctrl+C stops)")
+    print(
+        f"inrkit: serving on http://{host}:{args.port} (API docs: /docs; Ctrl+C stops)", flush=True
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
