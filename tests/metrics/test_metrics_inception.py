@@ -1,0 +1,267 @@
+"""The FID Inception-v3: exactly pytorch-fid's weight names and shapes, strict loading, pool3
+features, and finding the weights file (path, cache, download, offline)."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+
+import pytest
+import torch
+
+from inrkit.errors import InrkitError
+from inrkit.metrics.inception import (
+    FID_WEIGHTS_FILE,
+    FID_WEIGHTS_URL,
+    FIDInceptionV3,
+    _avg_pool_3x3,
+    cached_weights_path,
+    inception_features,
+    inception_weights_path,
+    load_inception,
+)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+# ----- the key set, written from the architecture (Szegedy et al. 2016, torchvision names) --
+def _conv(out: int, cin: int, kh: int, kw: int | None = None) -> tuple[int, ...]:
+    return (out, cin, kh, kw if kw is not None else kh)
+
+
+def block_a(cin: int, pool: int) -> dict[str, tuple[int, ...]]:
+    return {
+        "branch1x1": _conv(64, cin, 1),
+        "branch5x5_1": _conv(48, cin, 1),
+        "branch5x5_2": _conv(64, 48, 5),
+        "branch3x3dbl_1": _conv(64, cin, 1),
+        "branch3x3dbl_2": _conv(96, 64, 3),
+        "branch3x3dbl_3": _conv(96, 96, 3),
+        "branch_pool": _conv(pool, cin, 1),
+    }
+
+
+def block_b(cin: int) -> dict[str, tuple[int, ...]]:
+    return {
+        "branch3x3": _conv(384, cin, 3),
+        "branch3x3dbl_1": _conv(64, cin, 1),
+        "branch3x3dbl_2": _conv(96, 64, 3),
+        "branch3x3dbl_3": _conv(96, 96, 3),
+    }
+
+
+def block_c(c7: int) -> dict[str, tuple[int, ...]]:
+    return {
+        "branch1x1": _conv(192, 768, 1),
+        "branch7x7_1": _conv(c7, 768, 1),
+        "branch7x7_2": _conv(c7, c7, 1, 7),
+        "branch7x7_3": _conv(192, c7, 7, 1),
+        "branch7x7dbl_1": _conv(c7, 768, 1),
+        "branch7x7dbl_2": _conv(c7, c7, 7, 1),
+        "branch7x7dbl_3": _conv(c7, c7, 1, 7),
+        "branch7x7dbl_4": _conv(c7, c7, 7, 1),
+        "branch7x7dbl_5": _conv(192, c7, 1, 7),
+        "branch_pool": _conv(192, 768, 1),
+    }
+
+
+def block_d() -> dict[str, tuple[int, ...]]:
+    return {
+        "branch3x3_1": _conv(192, 768, 1),
+        "branch3x3_2": _conv(320, 192, 3),
+        "branch7x7x3_1": _conv(192, 768, 1),
+        "branch7x7x3_2": _conv(192, 192, 1, 7),
+        "branch7x7x3_3": _conv(192, 192, 7, 1),
+        "branch7x7x3_4": _conv(192, 192, 3),
+    }
+
+
+def block_e(cin: int) -> dict[str, tuple[int, ...]]:
+    return {
+        "branch1x1": _conv(320, cin, 1),
+        "branch3x3_1": _conv(384, cin, 1),
+        "branch3x3_2a": _conv(384, 384, 1, 3),
+        "branch3x3_2b": _conv(384, 384, 3, 1),
+        "branch3x3dbl_1": _conv(448, cin, 1),
+        "branch3x3dbl_2": _conv(384, 448, 3),
+        "branch3x3dbl_3a": _conv(384, 384, 1, 3),
+        "branch3x3dbl_3b": _conv(384, 384, 3, 1),
+        "branch_pool": _conv(192, cin, 1),
+    }
+
+
+def pytorch_fid_keys() -> dict[str, tuple[int, ...]]:
+    """Every tensor of pt_inception-2015-12-05-6726825d.pth (without BatchNorm counters)."""
+    convs = {
+        "Conv2d_1a_3x3": _conv(32, 3, 3),
+        "Conv2d_2a_3x3": _conv(32, 32, 3),
+        "Conv2d_2b_3x3": _conv(64, 32, 3),
+        "Conv2d_3b_1x1": _conv(80, 64, 1),
+        "Conv2d_4a_3x3": _conv(192, 80, 3),
+    }
+    blocks = {
+        "Mixed_5b": block_a(192, 32),
+        "Mixed_5c": block_a(256, 64),
+        "Mixed_5d": block_a(288, 64),
+        "Mixed_6a": block_b(288),
+        "Mixed_6b": block_c(128),
+        "Mixed_6c": block_c(160),
+        "Mixed_6d": block_c(160),
+        "Mixed_6e": block_c(192),
+        "Mixed_7a": block_d(),
+        "Mixed_7b": block_e(1280),
+        "Mixed_7c": block_e(2048),
+    }
+    for block, branches in blocks.items():
+        convs.update({f"{block}.{name}": shape for name, shape in branches.items()})
+    keys: dict[str, tuple[int, ...]] = {}
+    for name, shape in convs.items():
+        keys[f"{name}.conv.weight"] = shape
+        for stat in ("weight", "bias", "running_mean", "running_var"):
+            keys[f"{name}.bn.{stat}"] = (shape[0],)
+    keys["fc.weight"], keys["fc.bias"] = (1008, 2048), (1008,)
+    return keys
+
+
+@pytest.fixture(scope="module")
+def model() -> FIDInceptionV3:
+    torch.manual_seed(0)
+    return FIDInceptionV3().eval()
+
+
+@pytest.fixture(scope="module")
+def weights_file(tmp_path_factory, model) -> Path:
+    """A randomly initialised network saved as torchvision would: with BatchNorm counters."""
+    state = dict(model.state_dict())
+    for key in list(state):
+        if key.endswith(".bn.running_var"):
+            state[key.replace("running_var", "num_batches_tracked")] = torch.tensor(0)
+    path = tmp_path_factory.mktemp("inception") / FID_WEIGHTS_FILE
+    torch.save(state, path)
+    return path
+
+
+def test_state_dict_is_exactly_the_pytorch_fid_key_set(model) -> None:
+    expected = pytorch_fid_keys()
+    assert len(expected) == 472
+    got = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    assert got == expected
+    n_params = sum(v.numel() for v in model.state_dict().values())
+    assert n_params == 23_885_392  # 95.5 MB as float32, the size of the official file
+
+
+def test_a_saved_random_network_loads_strictly_and_gives_the_same_features(
+    model, weights_file
+) -> None:
+    loaded = load_inception(weights_file)
+    for key, value in model.state_dict().items():
+        assert torch.equal(loaded.state_dict()[key], value), key
+    images = torch.rand(2, 3, 32, 32)
+    features = inception_features(loaded, images)
+    assert features.shape == (2, 2048) and features.dtype == torch.float64
+    assert torch.isfinite(features).all() and features.std() > 0
+    with torch.no_grad():
+        torch.testing.assert_close(features, model(images).double())
+
+
+def test_features_shape_and_input_range(model) -> None:
+    with torch.no_grad():
+        out = model(torch.rand(1, 3, 75, 90))
+        black, white = model(torch.zeros(1, 3, 64, 64)), model(torch.ones(1, 3, 64, 64))
+    assert out.shape == (1, 2048)
+    assert not torch.allclose(black, white)  # [0, 1] is mapped to [-1, 1], not clipped
+
+
+def test_the_fid_block_variants() -> None:
+    # count_include_pad=False: a constant map stays constant at the borders too.
+    torch.testing.assert_close(_avg_pool_3x3(torch.ones(1, 1, 5, 5)), torch.ones(1, 1, 5, 5))
+    net = FIDInceptionV3()
+    assert (net.Mixed_7b.pool, net.Mixed_7c.pool) == ("avg", "max")
+    assert net.fc.out_features == 1008
+
+
+def test_loader_accepts_dataparallel_prefixes(tmp_path, model) -> None:
+    path = tmp_path / "prefixed.pth"
+    torch.save({f"module.{k}": v for k, v in model.state_dict().items()}, path)
+    load_inception(path)
+
+
+def test_wrong_files_are_one_line_errors(tmp_path, model) -> None:
+    state = dict(model.state_dict())
+    del state["Mixed_6b.branch7x7_2.conv.weight"]
+    path = tmp_path / "partial.pth"
+    torch.save(state, path)
+    with pytest.raises(InrkitError, match="not the FID Inception weights: 1 missing") as info:
+        load_inception(path)
+    assert "Mixed_6b.branch7x7_2.conv.weight" in str(info.value)
+    junk = tmp_path / "junk.pth"
+    junk.write_bytes(b"nothing")
+    with pytest.raises(InrkitError, match=str(junk)):
+        load_inception(junk)
+    torch.save([1, 2], tmp_path / "list.pth")
+    with pytest.raises(InrkitError, match="not an Inception weights file"):
+        load_inception(tmp_path / "list.pth")
+
+
+# ----- finding the file ---------------------------------------------------------------------
+def test_an_explicit_path_must_exist(tmp_path) -> None:
+    with pytest.raises(InrkitError, match="no such file"):
+        inception_weights_path(tmp_path / "missing.pth")
+    with pytest.raises(InrkitError, match="is a directory"):
+        inception_weights_path(tmp_path)
+
+
+def test_offline_without_the_file_says_which_url_and_where(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("INRKIT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("INRKIT_OFFLINE", "1")
+    with pytest.raises(InrkitError) as info:
+        inception_weights_path()
+    message = str(info.value)
+    dest = tmp_path / "inception" / FID_WEIGHTS_FILE
+    assert FID_WEIGHTS_URL in message and str(dest) in message and "INRKIT_OFFLINE" in message
+    assert cached_weights_path() == dest
+    # Once the file is there it is used, offline.
+    dest.parent.mkdir()
+    dest.write_bytes(b"x")
+    assert inception_weights_path() == dest
+
+
+@pytest.fixture
+def mirror(tmp_path, monkeypatch):
+    """A local HTTP server as the download mirror, serving the files of ``tmp_path/www``."""
+    www = tmp_path / "www"
+    www.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(www))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    for var in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY", "INRKIT_OFFLINE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("INRKIT_DOWNLOAD_MIRROR", f"http://127.0.0.1:{server.server_port}/")
+    monkeypatch.setenv("INRKIT_CACHE_DIR", str(tmp_path / "cache"))
+    yield www
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_failed_download_names_the_url_and_the_cache_path(mirror) -> None:
+    with pytest.raises(InrkitError, match="HTTP error 404") as info:
+        inception_weights_path()
+    assert str(cached_weights_path()) in str(info.value)
+    assert not cached_weights_path().exists()
+
+
+def test_a_download_with_the_wrong_checksum_is_refused(mirror) -> None:
+    (mirror / FID_WEIGHTS_FILE).write_bytes(b"not the weights")
+    with pytest.raises(InrkitError, match="does not match the name"):
+        inception_weights_path()
+    assert not cached_weights_path().exists()
