@@ -69,6 +69,33 @@ def test_tiled_chunked_fast_equals_untiled_reference(
 _MODELS: dict[str, torch.nn.Module] = {}
 
 
+@settings(
+    max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    h=st.integers(1, 10),
+    w=st.integers(1, 10),
+    big_h=st.integers(1, 48),
+    big_w=st.integers(1, 48),
+    chunk=st.integers(1, 80),
+    batch=st.integers(1, 2),
+)
+def test_chunked_equals_unchunked_on_both_paths(
+    h: int, w: int, big_h: int, big_w: int, chunk: int, batch: int
+) -> None:
+    # Chunks alone (one tile), on the fast path and on the official one, which chunks too;
+    # and each image of a batch comes out as it would alone.
+    model = _MODELS.setdefault("edsr-small", _model("edsr-small"))
+    image = torch.rand(batch, 3, h, w, generator=torch.Generator().manual_seed(h * 100 + w))
+    for reference in (False, True):
+        whole = upscale_tensor(model, image, (big_h, big_w), chunk=10**6, reference=reference)
+        chunked = upscale_tensor(model, image, (big_h, big_w), chunk=chunk, reference=reference)
+        assert whole.shape == (batch, 3, big_h, big_w)
+        torch.testing.assert_close(chunked, whole, rtol=0, atol=1e-6)
+        alone = upscale_tensor(model, image[-1:], (big_h, big_w), chunk=chunk, reference=reference)
+        torch.testing.assert_close(alone, whole[-1:], rtol=0, atol=1e-6)
+
+
 def test_image_kinds_come_back_as_the_same_kind(edsr_small_path) -> None:
     model = load(edsr_small_path)
     rng = np.random.default_rng(0)

@@ -225,6 +225,9 @@ def _train(config, out, resume_from, info, progress, tqdm) -> dict[str, Any]:  #
                 record["val_psnr"] = distributed.all_reduce_mean(val, info)
             record["time_s"] = round(time.perf_counter() - t0, 2)
             if info.is_main:
+                # The record first: a kill before epoch-last.pth is renamed into place leaves a
+                # record past the checkpoint, which resume drops; the other order loses it.
+                history.append(record)
                 new_best = record.get("val_psnr", -math.inf) > best
                 best = max(best, record.get("val_psnr", -math.inf))
                 sv = _checkpoint(model, optimizer, config, epoch, best, step)
@@ -233,7 +236,6 @@ def _train(config, out, resume_from, info, progress, tqdm) -> dict[str, Any]:  #
                     atomic_torch_save(sv, out / f"epoch-{epoch}.pth")
                 if new_best:
                     atomic_torch_save(sv, out / "epoch-best.pth")
-                history.append(record)
                 if progress is not False:
                     shown = {
                         k: round(v, 4) if isinstance(v, float) else v for k, v in record.items()

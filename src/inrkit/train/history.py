@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from inrkit.errors import file_error
 from inrkit.io.files import atomic_write
 
 
@@ -28,13 +29,19 @@ class History:
             self.records = [
                 r for r in map(json.loads, filter(None, lines)) if r.get("epoch", 0) <= resume_epoch
             ]
-        self._rewrite()
+        try:
+            self._rewrite()
+        except OSError as e:
+            raise _cannot_write(folder, e) from None
         self.writer = None
         if tensorboard:
             try:
                 from torch.utils.tensorboard import SummaryWriter
 
-                self.writer = SummaryWriter(str(folder / "tensorboard"))
+                # On resume, drop the scalars of epochs after the checkpoint (written before a
+                # kill), as the records were dropped above.
+                purge = None if resume_epoch is None else resume_epoch + 1
+                self.writer = SummaryWriter(str(folder / "tensorboard"), purge_step=purge)
             except ImportError:  # TensorBoard is optional; the JSON/CSV/PNG logs stay
                 self.writer = None
 
@@ -51,17 +58,25 @@ class History:
     def append(self, record: dict[str, Any]) -> None:
         """Add one epoch's record, update the files, TensorBoard and the plots."""
         self.records.append(record)
-        self._rewrite()
-        if self.writer is not None:
-            for key, value in record.items():
-                if key != "epoch" and isinstance(value, int | float):
-                    self.writer.add_scalar(key, value, record["epoch"])
-            self.writer.flush()
-        plot_curves(self.records, self.folder)
+        try:
+            self._rewrite()
+            if self.writer is not None:
+                for key, value in record.items():
+                    if key != "epoch" and isinstance(value, int | float):
+                        self.writer.add_scalar(key, value, record["epoch"])
+                self.writer.flush()
+            plot_curves(self.records, self.folder)
+        except OSError as e:
+            raise _cannot_write(self.folder, e) from None
 
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
+
+
+def _cannot_write(folder: Path, error: OSError) -> Exception:
+    """A full disk or a lost mount while logging: the one-line error, not a traceback."""
+    return file_error(folder, f"cannot write the history ({error.strerror or error})")
 
 
 def plot_curves(records: list[dict[str, Any]], folder: Path) -> list[Path]:

@@ -1,0 +1,148 @@
+"""A full disk while saving: one line, exit 2, the previous file intact, no temporary left.
+
+Two ways to fill a disk: ``RLIMIT_FSIZE`` on the command's process (writes past the limit fail
+with EFBIG; SIGXFSZ ignored, as the shell's ``ulimit -f`` would not), which needs nothing; and
+a real tmpfs of a few hundred KB filled up to a margin (ENOSPC), which needs root and mount
+rights and is skipped elsewhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from train_faults_lib import child_env, tiny_config
+
+from inrkit.train.checkpoints import load_trusted
+
+LIIF_MODEL = Path(__file__).resolve().parents[1] / "fixtures" / "liif" / "edsr-small.pth"
+LIMIT = 40_000  # bytes: above the history files and plots, below a checkpoint (~75 KB)
+
+
+def _file_size_limit(limit: int):
+    def apply() -> None:  # in the child, before exec: both survive exec
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def _inrkit(*args: object, limit: int | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "inrkit", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=child_env(),
+        timeout=180,
+        preexec_fn=_file_size_limit(limit) if limit else None,
+    )
+
+
+def _one_error(done: subprocess.CompletedProcess[str], path: Path, reason: str) -> None:
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"inrkit: error: {path}") and reason in lines[0], lines[0]
+
+
+def _temporaries(folder: Path) -> list[str]:
+    return [p.name for p in folder.rglob("*") if p.name.endswith(".part")]
+
+
+def _one_epoch_run(tmp_path: Path) -> tuple[Path, Path]:
+    """A run folder holding epoch 1 of 2, trained without limits; (config, run)."""
+    config = tiny_config(tmp_path, epoch_max=2, epoch_save=1)
+    done = _inrkit("liif", "train", config, "--out-dir", tmp_path / "runs", "--name", "run", "-q",
+                   "--set", "epoch_max=1")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return config, tmp_path / "runs" / "run"
+
+
+def _resume_fails_to_save(config: Path, run: Path, reason: str, limit: int | None = None) -> None:
+    before = (run / "epoch-last.pth").read_bytes()
+    done = _inrkit("liif", "train", config, "--out-dir", run.parent, "--name", run.name,
+                   "--resume", "-q", limit=limit)  # fmt: skip
+    _one_error(done, run, reason)
+    assert (run / "epoch-last.pth").read_bytes() == before
+    assert load_trusted(run / "epoch-last.pth")["epoch"] == 1
+    assert not (run / "epoch-2.pth").exists()
+    assert _temporaries(run) == []
+
+
+def _noise_png(path: Path, side: int = 48) -> Path:
+    pixels = np.random.default_rng(0).integers(0, 256, (side, side, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(path)
+    return path
+
+
+def _upscale_fails_to_save(src: Path, out_dir: Path, reason: str, limit: int | None = None):
+    done = _inrkit("upscale", src, "--scale", "4", "--model", LIIF_MODEL, "--out-dir", out_dir,
+                   limit=limit)  # fmt: skip
+    _one_error(done, out_dir, reason)
+    assert [p.name for p in out_dir.iterdir()] == []  # no output, half or whole, no temporary
+
+
+def test_checkpoint_over_the_file_size_limit(tmp_path: Path) -> None:
+    config, run = _one_epoch_run(tmp_path)
+    _resume_fails_to_save(config, run, "cannot write checkpoint (File too large)", LIMIT)
+
+
+def test_upscale_output_over_the_file_size_limit(tmp_path: Path) -> None:
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    # LIIF's output is smooth and packs well: a tighter limit than for checkpoints.
+    _upscale_fails_to_save(_noise_png(tmp_path / "in.png"), out_dir, "File too large", 2_000)
+
+
+@contextlib.contextmanager
+def _small_tmpfs(folder: Path, size_kb: int) -> Iterator[Path]:
+    folder.mkdir()
+    mount = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(folder)],
+        capture_output=True,
+    )
+    if mount.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root and mount rights)")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def _fill(folder: Path, leave: int) -> None:
+    """Take all but ``leave`` bytes of the file system's free space."""
+    free = shutil.disk_usage(folder).free
+    (folder / "filler").write_bytes(b"\0" * max(free - leave, 0))
+
+
+def test_checkpoint_on_a_full_tmpfs(tmp_path: Path) -> None:
+    config, run = _one_epoch_run(tmp_path)
+    with _small_tmpfs(tmp_path / "disk", 1024) as disk:
+        shutil.copytree(run, disk / "run")
+        _fill(disk, 50_000)  # room for the history and the plots, not for a checkpoint
+        _resume_fails_to_save(config, disk / "run", "No space left on device")
+
+
+def test_history_on_a_full_tmpfs(tmp_path: Path) -> None:
+    config, run = _one_epoch_run(tmp_path)
+    with _small_tmpfs(tmp_path / "disk", 1024) as disk:
+        shutil.copytree(run, disk / "run")
+        _fill(disk, 8_000)  # not even room for the loss plot, written before the checkpoint
+        _resume_fails_to_save(config, disk / "run", "No space left on device")
+
+
+def test_upscale_output_on_a_full_tmpfs(tmp_path: Path) -> None:
+    src = _noise_png(tmp_path / "in.png")
+    with _small_tmpfs(tmp_path / "disk", 256) as disk:
+        (disk / "out").mkdir()
+        _fill(disk, 16_000)
+        _upscale_fails_to_save(src, disk / "out", "No space left on device")
