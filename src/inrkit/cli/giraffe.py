@@ -12,6 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from inrkit.cli.giraffe_eval import add_eval
+from inrkit.cli.giraffe_train import add_train
 from inrkit.errors import InrkitError, file_error
 
 PROGRAMS = (
@@ -159,6 +161,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or 'wrote' lines")
     p.set_defaults(run=run)
+    add_train(commands)
+    add_eval(commands)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -266,11 +266,13 @@ def save(
     it: int | None = None,
     loss_val_best: float | None = None,
     overwrite: bool = True,
+    training_state: dict[str, Any] | None = None,
 ) -> Path:
     """Write ``model`` atomically in the official structure and return the path.
 
     Optimizer states and counters default to those loaded with the model, else to a fresh
-    RMSprop state (the official optimizer) and 0, 0, inf.
+    RMSprop state (the official optimizer) and 0, 0, inf. ``training_state`` (the trainer's
+    RNG state and position) is kept under ``inrkit``, which the official loader ignores.
 
     Raises:
         InrkitError: ``overwrite=False`` and the file exists.
@@ -301,7 +303,7 @@ def save(
         "loss_val_best": float(
             loss_val_best if loss_val_best is not None else extras.get("loss_val_best", math.inf)
         ),
-        "inrkit": {"format": FORMAT, "config": to_official(cfg)},
+        "inrkit": {"format": FORMAT, "config": to_official(cfg), **(training_state or {})},
     }
     return atomic_write(
         path,

@@ -15,6 +15,9 @@ from typing import Any
 import yaml
 
 from inrkit.errors import InrkitError
+from inrkit.train.overrides import apply_overrides
+
+__all__ = ["TrainConfig", "apply_overrides", "load_config", "merge", "parse_config"]
 
 
 @dataclass(frozen=True)
@@ -109,27 +112,6 @@ def merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = copy.deepcopy(value)
     return out
-
-
-def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
-    """Apply ``--set a.b.c=value`` overrides; values are parsed as YAML scalars/lists."""
-    data = copy.deepcopy(data)
-    for item in overrides:
-        key, sep, raw = item.partition("=")
-        if not sep or not key:
-            raise InrkitError(f"--set {item!r}: expected key=value")
-        try:
-            value = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            raise InrkitError(f"--set {item!r}: value is not valid YAML") from None
-        node = data
-        parts = key.split(".")
-        for part in parts[:-1]:
-            if not isinstance(node.get(part), dict):
-                node[part] = {}
-            node = node[part]
-        node[parts[-1]] = value
-    return data
 
 
 def parse_config(data: dict[str, Any], source: str = "config") -> TrainConfig:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import torch
@@ -55,3 +56,26 @@ def all_reduce_mean(value: float, info: DistInfo) -> float:
     t = torch.tensor([value], dtype=torch.float64, device=info.device)
     dist.all_reduce(t)
     return float(t.item()) / info.world_size
+
+
+def average_gradients(params: Iterable[torch.Tensor], info: DistInfo) -> None:
+    """Average the gradients of ``params`` over ranks, as DistributedDataParallel does.
+
+    For models that toggle ``requires_grad`` between steps (a GAN's generator and
+    discriminator), where wrapping in DDP would expect every parameter in every step.
+    """
+    if not info.enabled:
+        return
+    for p in params:
+        if p.grad is not None:
+            dist.all_reduce(p.grad)
+            p.grad.div_(info.world_size)
+
+
+def broadcast_module(module: torch.nn.Module, info: DistInfo) -> None:
+    """Copy rank 0's parameters and buffers to every rank."""
+    if not info.enabled:
+        return
+    with torch.no_grad():
+        for t in (*module.parameters(), *module.buffers()):
+            dist.broadcast(t, src=0)

@@ -1,4 +1,4 @@
-"""Training history: JSON lines + CSV per epoch, TensorBoard scalars, PNG curves."""
+"""Training history: JSON lines + CSV per record, TensorBoard scalars, PNG curves."""
 
 from __future__ import annotations
 
@@ -6,28 +6,47 @@ import csv
 import functools
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from inrkit.errors import file_error
 from inrkit.io.files import atomic_write
 
+PlotSpec = tuple[str, str, tuple[str, ...]]
+"""One PNG: (file name, y-axis label, record keys drawn as curves)."""
+
+LIIF_PLOTS: tuple[PlotSpec, ...] = (
+    ("loss.png", "L1 loss", ("train_loss",)),
+    ("psnr.png", "PSNR (dB)", ("val_psnr",)),
+)
+
 
 class History:
-    """Append-only log of per-epoch records in ``history.jsonl`` and ``history.csv``.
+    """Append-only log of records (one per epoch, or per logging interval) in
+    ``history.jsonl`` and ``history.csv``.
 
-    On resume the existing records are read back and any beyond the resumed epoch dropped,
-    so curves never show an epoch twice.
+    On resume the existing records are read back and any beyond the resumed position
+    (``x_key`` of the last checkpoint) dropped, so curves never show a point twice.
     """
 
-    def __init__(self, folder: Path, resume_epoch: int | None = None, tensorboard: bool = True):
+    def __init__(
+        self,
+        folder: Path,
+        resume_epoch: int | None = None,
+        tensorboard: bool = True,
+        *,
+        x_key: str = "epoch",
+        plots: Sequence[PlotSpec] = LIIF_PLOTS,
+    ):
         self.folder = folder
         self.jsonl = folder / "history.jsonl"
+        self.x_key, self.plots = x_key, tuple(plots)
         self.records: list[dict[str, Any]] = []
         if self.jsonl.exists() and resume_epoch is not None:
             lines = self.jsonl.read_text().splitlines()
             self.records = [
-                r for r in map(json.loads, filter(None, lines)) if r.get("epoch", 0) <= resume_epoch
+                r for r in map(json.loads, filter(None, lines)) if r.get(x_key, 0) <= resume_epoch
             ]
         try:
             self._rewrite()
@@ -56,16 +75,16 @@ class History:
             writer.writerows(self.records)
 
     def append(self, record: dict[str, Any]) -> None:
-        """Add one epoch's record, update the files, TensorBoard and the plots."""
+        """Add one record, update the files, TensorBoard and the plots."""
         self.records.append(record)
         try:
             self._rewrite()
             if self.writer is not None:
                 for key, value in record.items():
-                    if key != "epoch" and isinstance(value, int | float):
-                        self.writer.add_scalar(key, value, record["epoch"])
+                    if key != self.x_key and isinstance(value, int | float):
+                        self.writer.add_scalar(key, value, record[self.x_key])
                 self.writer.flush()
-            plot_curves(self.records, self.folder)
+            plot_curves(self.records, self.folder, x_key=self.x_key, plots=self.plots)
         except OSError as e:
             raise _cannot_write(self.folder, e) from None
 
@@ -79,28 +98,39 @@ def _cannot_write(folder: Path, error: OSError) -> Exception:
     return file_error(folder, f"cannot write the history ({error.strerror or error})")
 
 
-def plot_curves(records: list[dict[str, Any]], folder: Path) -> list[Path]:
-    """Write ``loss.png`` and ``psnr.png`` (if validation ran) from the records."""
+def plot_curves(
+    records: list[dict[str, Any]],
+    folder: Path,
+    *,
+    x_key: str = "epoch",
+    plots: Sequence[PlotSpec] = LIIF_PLOTS,
+) -> list[Path]:
+    """Write one PNG per plot spec that has finite values (by default LIIF's loss and PSNR)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     written = []
-    for key, ylabel, name in (
-        ("train_loss", "L1 loss", "loss.png"),
-        ("val_psnr", "PSNR (dB)", "psnr.png"),
-    ):
-        points = [
-            (r["epoch"], r[key])
-            for r in records
-            if isinstance(r.get(key), int | float) and math.isfinite(r[key])
-        ]
-        if not points:
+    for name, ylabel, keys in plots:
+        curves = {
+            key: [
+                (r[x_key], r[key])
+                for r in records
+                if isinstance(r.get(key), int | float) and math.isfinite(r[key])
+            ]
+            for key in keys
+        }
+        curves = {k: v for k, v in curves.items() if v}
+        if not curves:
             continue
         fig, ax = plt.subplots(figsize=(5, 3.2), dpi=100)
-        ax.plot(*zip(*points, strict=True), marker="o" if len(points) < 30 else None)
-        ax.set_xlabel("epoch")
+        for key, points in curves.items():
+            marker = "o" if len(points) < 30 else None
+            ax.plot(*zip(*points, strict=True), marker=marker, label=key)
+        if len(curves) > 1:
+            ax.legend()
+        ax.set_xlabel(x_key)
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
         fig.tight_layout()
