@@ -1,0 +1,199 @@
+"""``inrkit giraffe eval`` end to end on a tiny model and a tiny image folder: SWD without any
+download, KID/FID with a randomly initialised Inception file, stats files, bad inputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from giraffe_testlib import TINY, one_thread, tiny_network  # noqa: F401
+from PIL import Image
+
+import inrkit.giraffe as giraffe
+from inrkit.cli import ArgumentParser
+from inrkit.cli import giraffe as giraffe_cli
+from inrkit.errors import InrkitError
+from inrkit.giraffe.evaluate import read_real_images, sample_images
+from inrkit.giraffe.model import GiraffeModel
+from inrkit.metrics.inception import FID_WEIGHTS_FILE, FID_WEIGHTS_URL, FIDInceptionV3
+
+
+def run_cli(*argv: str) -> tuple[int, str]:
+    """Parse and run like ``inrkit.cli.main`` with only our group; (exit code, error line)."""
+    parser = ArgumentParser(prog="inrkit")
+    giraffe_cli.add_parser(parser.add_subparsers(dest="command"))
+    try:
+        args = parser.parse_args(list(argv))
+        return args.run(args), ""
+    except InrkitError as e:
+        return e.exit_code, f"inrkit: error: {e}"
+
+
+@pytest.fixture(autouse=True)
+def no_downloads(tmp_path, monkeypatch):
+    """An empty cache, offline: nothing here may reach the network."""
+    monkeypatch.setenv("INRKIT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("INRKIT_OFFLINE", "1")
+
+
+@pytest.fixture(scope="module")
+def tiny_ckpt(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("ckpt") / "tiny.pt"
+    return giraffe.save(GiraffeModel(network=tiny_network(), config=TINY), path)
+
+
+@pytest.fixture(scope="module")
+def real_dir(tmp_path_factory) -> Path:
+    """Four small images of mixed sizes and modes (resized to the model's 32 px)."""
+    folder = tmp_path_factory.mktemp("real")
+    rng = np.random.default_rng(0)
+    for i, (h, w) in enumerate([(40, 48), (32, 32), (64, 64), (20, 24)]):
+        pixels = (rng.random((h, w, 3)) * 255).astype(np.uint8)
+        Image.fromarray(pixels).save(folder / f"{i}.png")
+    Image.fromarray((rng.random((36, 36)) * 255).astype(np.uint8), "L").save(folder / "gray.jpg")
+    (folder / "notes.txt").write_text("not an image, and not picked up")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def inception_file(tmp_path_factory) -> Path:
+    """A randomly initialised FID network, saved under the official file name."""
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("inception") / FID_WEIGHTS_FILE
+    torch.save(FIDInceptionV3().state_dict(), path)
+    return path
+
+
+def eval_args(ckpt: Path, data: Path | str, *extra: str) -> list[str]:
+    return ["giraffe", "eval", "--model", str(ckpt), "--data", str(data), "-q", *extra]
+
+
+def test_swd_without_inception_weights_and_a_note_on_fid(
+    tiny_ckpt, real_dir, tmp_path, capsys
+) -> None:
+    out = tmp_path / "metrics.json"
+    argv = eval_args(tiny_ckpt, real_dir, "--n-images", "3", "--json", str(out))
+    assert run_cli(*argv) == (0, "")
+    table = capsys.readouterr().out
+    lines = table.splitlines()
+    assert lines[0] == "3 samples vs 3 real images, 32x32 px"
+    assert lines[1].split() == ["metric", "model", "mean", "image"]
+    assert lines[2].startswith("SWD") and len(lines[2].split()) == 3
+    assert lines[3].split() == ["KID", "n/a", "n/a"] and lines[4].split() == ["FID", "n/a", "n/a"]
+    cache_file = Path(os.environ["INRKIT_CACHE_DIR"]) / "inception" / FID_WEIGHTS_FILE
+    assert FID_WEIGHTS_URL in table and str(cache_file) in table
+    report = json.loads(out.read_text())
+    assert report["n_images"] == 3 and report["image_size"] == 32
+    swd = report["metrics"]["SWD"]
+    assert swd["resolutions"] == [32, 16] and swd["model"] > 0 and swd["mean_image"] > 0
+    assert set(report["metrics"]) == {"SWD"}
+    # Same seed, same numbers; an existing output needs --overwrite.
+    code, error = run_cli(*argv)
+    assert code == 2 and error == f"inrkit: error: {out}: already exists (use --overwrite)"
+    assert run_cli(*argv, "--overwrite") == (0, "")
+    assert json.loads(out.read_text()) == report
+
+
+def test_fid_and_kid_with_a_random_inception_file_and_stats_round_trip(
+    tiny_ckpt, real_dir, inception_file, tmp_path, capsys
+) -> None:
+    stats, out1, out2 = tmp_path / "real.npz", tmp_path / "a.json", tmp_path / "b.json"
+    common = ["--n-images", "3", "--inception-weights", str(inception_file)]
+    argv = eval_args(tiny_ckpt, f"{real_dir}/*.png", *common)
+    assert run_cli(*argv, "--write-fid-stats", str(stats), "--json", str(out1)) == (0, "")
+    table = capsys.readouterr().out
+    assert "n/a" not in table and "FID against the 3 real images" in table
+    with np.load(stats) as data:
+        assert data["mu"].shape == (2048,) and data["sigma"].shape == (2048, 2048)
+    first = json.loads(out1.read_text())["metrics"]
+    assert set(first) == {"SWD", "KID", "FID"}
+    for name in ("model", "mean_image"):
+        assert np.isfinite(first["FID"][name]) and first["FID"][name] >= 0
+        assert set(first["KID"][name]) == {"mean", "std"}
+    assert first["FID"]["model"] > 0
+    # FID against the written statistics of the same real images is the same number.
+    assert run_cli(*argv, "--fid-stats", str(stats), "--json", str(out2)) == (0, "")
+    assert "FID against the given statistics" in capsys.readouterr().out
+    second = json.loads(out2.read_text())["metrics"]
+    assert second["FID"]["model"] == pytest.approx(first["FID"]["model"], rel=1e-6)
+    assert second["SWD"] == first["SWD"] and second["KID"] == first["KID"]
+
+
+def test_sampling_is_seeded_and_leaves_the_global_streams_alone(tiny_ckpt) -> None:
+    gen = giraffe.load(tiny_ckpt).generator
+    torch.manual_seed(123)
+    np.random.seed(7)
+    before = torch.rand(1), np.random.rand()
+    torch.manual_seed(123)
+    np.random.seed(7)
+    a = sample_images(gen, 3, seed=5, batch_size=2)
+    assert (torch.rand(1), np.random.rand()) == before
+    assert a.shape == (3, 3, 32, 32) and 0 <= a.min() and a.max() <= 1
+    torch.testing.assert_close(sample_images(gen, 3, seed=5, batch_size=2), a)
+    assert not torch.equal(sample_images(gen, 3, seed=6), a)
+
+
+def test_real_images_are_resized_to_the_model(real_dir) -> None:
+    images = read_real_images(sorted(real_dir.glob("*.png")), 32)
+    assert images.shape == (4, 3, 32, 32) and 0 <= images.min() and images.max() <= 1
+
+
+@pytest.mark.parametrize(
+    ("setup", "extra", "expected"),
+    [
+        ("empty", [], "no images in this folder"),
+        ("corrupt", [], "bad.png: not an image"),
+        ("few", ["--n-images", "5"], "only 2 image(s), fewer than --n-images 5"),
+        ("few", ["--inception-weights", "missing.pth"], "missing.pth: no such file"),
+        ("few", ["--fid-stats", "missing.npz"], "missing.npz: no such statistics file"),
+        ("few", ["--write-fid-stats", "s.npz"], "not in the cache and INRKIT_OFFLINE is set"),
+        ("glob", [], "no images match this pattern"),
+    ],
+)
+def test_bad_inputs_are_one_line_errors(
+    tiny_ckpt, tmp_path, monkeypatch, setup, extra, expected
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    data = tmp_path / "data"
+    data.mkdir()
+    if setup == "corrupt":
+        Image.new("RGB", (32, 32)).save(data / "good.png")
+        (data / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    elif setup == "few":
+        for i in range(2):
+            Image.new("RGB", (32, 32), (i * 90, 20, 30)).save(data / f"{i}.png")
+    target = f"{data}/*.jpg" if setup == "glob" else str(data)
+    code, error = run_cli(*eval_args(tiny_ckpt, target, "--n-images", "2", *extra))
+    assert code == 2 and expected in error and "\n" not in error
+    if "--write-fid-stats" in extra:
+        assert FID_WEIGHTS_URL in error and not (tmp_path / "s.npz").exists()
+
+
+def test_bad_counts_are_usage_errors(tiny_ckpt, real_dir) -> None:
+    code, error = run_cli(*eval_args(tiny_ckpt, real_dir, "--n-images", "1"))
+    assert code == 2 and "--n-images must be from 2 to 100000, got '1'" in error
+
+
+def test_the_installed_command_reports_missing_weights_in_one_line(
+    tiny_ckpt, real_dir, tmp_path
+) -> None:
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}  # INRKIT_OFFLINE and the cache from the fixture
+    argv = eval_args(tiny_ckpt, real_dir, "--n-images", "2", "--write-fid-stats", "x.npz")
+    result = subprocess.run(
+        [sys.executable, "-m", "inrkit", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("inrkit: error: FID Inception weights: ")
+    assert FID_WEIGHTS_URL in lines[0]
