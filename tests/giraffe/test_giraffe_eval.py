@@ -16,7 +16,7 @@ from giraffe_testlib import TINY, one_thread, tiny_network  # noqa: F401
 from PIL import Image
 
 import inrkit.giraffe as giraffe
-from inrkit.cli import ArgumentParser
+from inrkit.cli import ArgumentParser, giraffe_eval
 from inrkit.cli import giraffe as giraffe_cli
 from inrkit.errors import InrkitError
 from inrkit.giraffe.evaluate import read_real_images, sample_images
@@ -68,6 +68,13 @@ def inception_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("inception") / FID_WEIGHTS_FILE
     torch.save(FIDInceptionV3().state_dict(), path)
     return path
+
+
+def test_the_cli_names_the_same_weights_file_as_the_library() -> None:
+    assert (giraffe_eval.FID_WEIGHTS_FILE, giraffe_eval.FID_WEIGHTS_URL) == (
+        FID_WEIGHTS_FILE,
+        FID_WEIGHTS_URL,
+    )
 
 
 def eval_args(ckpt: Path, data: Path | str, *extra: str) -> list[str]:

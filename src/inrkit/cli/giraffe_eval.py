@@ -118,7 +118,8 @@ def add_eval(commands: argparse._SubParsersAction) -> None:
         type=batch_size,
         default=32,
         metavar="B",
-        help="images per generator call (default: %(default)s)",
+        help="images per generator call; the samples depend on it, as on --seed "
+        "(default: %(default)s)",
     )
     p.add_argument(
         "--device",
