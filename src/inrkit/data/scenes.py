@@ -13,22 +13,21 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
 
 from inrkit.errors import InrkitError, file_error
-from inrkit.io.files import temp_path_beside
+from inrkit.io.files import atomic_write
 from inrkit.scenes import PRESETS, render_scene, sample_scene, scene_record, scene_rng
 
 MIN_SIZE, MAX_SIZE = 8, 1024
 MAX_INDEX = 999_999  # six-digit names
 MAX_SUPERSAMPLE = 4
+EXISTS = "already exists (use --overwrite to replace it)"
 
 
 @dataclass(frozen=True)
@@ -94,24 +93,7 @@ def check_outputs(folder: Path, indices: range, overwrite: bool) -> None:
             if path.is_dir():
                 raise file_error(path, "is a directory")
             if path.exists() and not overwrite:
-                raise file_error(path, "already exists (use --overwrite to replace it)")
-
-
-def _publish(write: Callable[[Path], object], dest: Path, overwrite: bool) -> None:
-    """Write via a temporary file beside ``dest`` so a crash never leaves half a file."""
-    tmp = temp_path_beside(dest)
-    try:
-        write(tmp)
-        if overwrite:
-            os.replace(tmp, dest)
-        else:
-            os.link(tmp, dest)  # unlike a rename, fails if the name appeared meanwhile
-    except FileExistsError:
-        raise file_error(dest, "already exists (use --overwrite to replace it)") from None
-    except OSError as e:
-        raise file_error(dest, f"cannot write the file ({e.strerror or e})") from None
-    finally:
-        tmp.unlink(missing_ok=True)
+                raise file_error(path, EXISTS)
 
 
 def write_scene(job: SceneJob, index: int) -> int:
@@ -128,8 +110,18 @@ def write_scene(job: SceneJob, index: int) -> int:
     }
     text = _compact_lists(json.dumps(record, indent=2)) + "\n"
     image = Image.fromarray(rendering.image)
-    _publish(lambda p: image.save(p, format="PNG"), job.folder / f"{stem}.png", job.overwrite)
-    _publish(lambda p: p.write_text(text), job.folder / f"{stem}.json", job.overwrite)
+    for name, write in (
+        (f"{stem}.png", lambda p: image.save(p, format="PNG")),
+        (f"{stem}.json", lambda p: p.write_text(text)),
+    ):
+        atomic_write(
+            job.folder / name,
+            write,
+            overwrite=job.overwrite,
+            exists_message=EXISTS,
+            os_error="cannot write the file",
+            sync=False,  # 20k fsyncs would cost more than the rendering; a rerun remakes a file
+        )
     return index
 
 

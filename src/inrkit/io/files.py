@@ -33,6 +33,7 @@ def atomic_write(
     make_folders: bool = False,
     os_error: str | None = None,
     sync_folder: bool = False,
+    sync: bool = True,
 ) -> Path:
     """Call ``write(tmp)`` to write the whole file at a temporary path, then publish it as ``path``.
 
@@ -49,6 +50,9 @@ def atomic_write(
         make_folders: Create ``path``'s folder and its parents when missing.
         os_error: When given, an ``OSError`` becomes the one line ``PATH: {os_error} (reason)``.
         sync_folder: Also fsync the folder afterwards, so that the rename itself is durable.
+        sync: Fsync the file before publishing it. Without, a crash still never shows half a
+            file under ``path``, but a power cut may; for many small files that are cheap to
+            make again (rendered data sets), the fsync would cost more than the rest.
 
     Returns:
         ``path``, as a :class:`~pathlib.Path`.
@@ -65,8 +69,9 @@ def atomic_write(
     tmp = temp_path_beside(path)
     try:
         write(tmp)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
+        if sync:
+            with open(tmp, "rb") as f:
+                os.fsync(f.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
         _publish(tmp, path, overwrite, exists_message)

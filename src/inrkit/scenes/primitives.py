@@ -159,27 +159,23 @@ def _through_sphere(
 
 
 def _culled(solids: list[Solid], origins: np.ndarray, dirs: np.ndarray):
-    """Yield (index, solid, rays) with the indices of the rays that may meet each solid.
+    """Yield (index, solid, rays, origins, dirs) with the rays that may meet each solid.
 
-    Most rays miss most solids: rays are first tested against a bounding sphere of each object
-    (the solids with one ``object_id``), then against each solid's own, and only the rays left
-    get the exact test.
+    Most rays miss most objects: only the rays through a bounding sphere of each object (the
+    solids with one ``object_id``) get the exact tests; ``rays`` are their indices.
     """
     by_object: dict[int, list[int]] = {}
     for i, solid in enumerate(solids):
         by_object.setdefault(solid.object_id, []).append(i)
     for members in by_object.values():
-        rays = np.arange(len(origins))
-        if len(members) > 1:
-            centres = np.stack([solids[i].centre for i in members])
-            radii = np.array([bounding_radius(solids[i]) for i in members])
-            centre = 0.5 * (centres.min(axis=0) + centres.max(axis=0))
-            radius = float(np.max(np.linalg.norm(centres - centre, axis=1) + radii))
-            rays = np.flatnonzero(_through_sphere(centre, radius, origins, dirs))
+        centres = np.stack([solids[i].centre for i in members])
+        radii = np.array([bounding_radius(solids[i]) for i in members])
+        centre = 0.5 * (centres.min(axis=0) + centres.max(axis=0))
+        radius = float(np.max(np.linalg.norm(centres - centre, axis=1) + radii))
+        rays = np.flatnonzero(_through_sphere(centre, radius, origins, dirs))
+        o, d = origins[rays], dirs[rays]
         for i in members:
-            solid = solids[i]
-            near = _through_sphere(solid.centre, bounding_radius(solid), origins[rays], dirs[rays])
-            yield i, solid, rays[near]
+            yield i, solids[i], rays, o, d
 
 
 def first_hit(
@@ -189,8 +185,8 @@ def first_hit(
     indices into ``solids`` (N,) (-1 where nothing is hit)."""
     n = len(origins)
     best_t, best_i = np.full(n, np.inf), np.full(n, -1)
-    for i, solid, rays in _culled(solids, origins, dirs):
-        t_in, t_out = interval(solid, origins[rays], dirs[rays])
+    for i, solid, rays, o, d in _culled(solids, origins, dirs):
+        t_in, t_out = interval(solid, o, d)
         nearer = (t_in <= t_out) & (t_in > EPS) & (t_in < best_t[rays])
         best_t[rays[nearer]] = t_in[nearer]
         best_i[rays[nearer]] = i
@@ -209,8 +205,8 @@ def hit_normals(solids: list[Solid], index: np.ndarray, points: np.ndarray) -> n
 def blocked(solids: list[Solid], origins: np.ndarray, dirs: np.ndarray) -> np.ndarray:
     """(N,) whether any solid lies ahead of each ray (also when the ray starts inside one)."""
     hit = np.zeros(len(origins), dtype=bool)
-    for _, solid, rays in _culled(solids, origins, dirs):
-        t_in, t_out = interval(solid, origins[rays], dirs[rays])
+    for _, solid, rays, o, d in _culled(solids, origins, dirs):
+        t_in, t_out = interval(solid, o, d)
         hit[rays[(t_in <= t_out) & (t_out > EPS)]] = True
     return hit
 
