@@ -8,9 +8,11 @@ the browser or the package these tests skip with the reason; with ``INRKIT_REQUI
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from PIL import Image
 from server_testlib import TINY, make_app, png_bytes, serving
@@ -157,6 +159,25 @@ def test_api_error_is_shown_in_the_page(page, tmp_path):
     assert "not an image" in message and "notes.png" in message
     assert page.get_attribute("#download", "aria-disabled") == "true"
     page.screenshot(path=tmp_path / "error.png")
+
+
+def test_heavy_upscale_shows_progress_and_cancels(page, url, tmp_path):
+    upload(page, tmp_path, 256, 256)
+    page.fill("#scale", "8")  # 2048 x 2048: many tiles of the tiny model, a few seconds
+    page.wait_for_function(
+        "() => { const bar = document.getElementById('progress');"
+        " return !bar.hidden && bar.hasAttribute('value') && bar.value > 0; }"
+    )
+    assert "Upscaling to 2048 × 2048" in page.text_content("#status-text")
+    page.screenshot(path=tmp_path / "progress.png")
+    page.click("#cancel-button")
+    page.wait_for_function("document.getElementById('status-text').textContent === 'Cancelled.'")
+    assert page.is_hidden("#progress") and page.is_hidden("#cancel-button")
+    # The server noticed the client leave and freed the queue.
+    deadline = time.monotonic() + 30
+    while httpx.get(f"{url}/health", timeout=10).json()["in_flight"]:
+        assert time.monotonic() < deadline, "the cancelled upscale kept running"
+        time.sleep(0.1)
 
 
 def show_giraffe(page) -> None:

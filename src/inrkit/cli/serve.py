@@ -59,6 +59,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             help=f"{what} checkpoint file or official name; '{NO_MODEL}' leaves it out "
             "(default: %(default)s)",
         )
+    p.add_argument(
+        "--giraffe-config",
+        metavar="C",
+        help="preset name or official YAML for a GIRAFFE checkpoint file that holds no config "
+        "(official files; e.g. cars_64)",
+    )
     cores = os.cpu_count() or 1
     for flag, default, what in (
         ("--max-bytes", DEFAULT_MAX_BYTES, "largest upload in bytes"),
@@ -84,7 +90,11 @@ def run(args: argparse.Namespace) -> int:
     import inrkit.liif as liif
 
     liif_model = None if args.liif_model == NO_MODEL else liif.load(args.liif_model)
-    giraffe_model = None if args.giraffe_model == NO_MODEL else giraffe.load(args.giraffe_model)
+    giraffe_model = (
+        None
+        if args.giraffe_model == NO_MODEL
+        else giraffe.load(args.giraffe_model, config=args.giraffe_config)
+    )
     # Each worker runs its own job; torch's threads share the cores between them.
     torch.set_num_threads(max(1, (os.cpu_count() or 1) // args.workers))
     app = create_app(

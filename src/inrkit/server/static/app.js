@@ -221,6 +221,7 @@ async function loadFile(file) {
 }
 
 function clearResult() {
+  el.compare.classList.add("empty"); // no result: no divider, no labels
   el.after.hidden = true;
   el.after.removeAttribute("src");
   if (up.resultURL) URL.revokeObjectURL(up.resultURL);
@@ -338,6 +339,7 @@ async function showResult(blob, seconds) {
   const w = el.after.naturalWidth;
   const h = el.after.naturalHeight;
   el.after.hidden = false;
+  el.compare.classList.remove("empty");
   showCompare(w, h);
   const what = up.mode === "size" ? `${w}x${h}` : `x${parseFloat(el.scale.value)}`;
   el.download.href = url;
@@ -610,10 +612,14 @@ async function loadModels() {
     const response = await fetch("/api/models");
     if (!response.ok) throw new Error(await apiError(response));
     const models = await response.json();
-    const liif = models.liif ? `LIIF: ${models.liif.name || models.liif.kind}` : "no LIIF model";
+    // A checkpoint path is long: show its file name, the whole path on hover.
+    const short = (name) => String(name).split(/[\\/]/).pop();
+    const l = models.liif;
     const g = models.giraffe;
-    const gText = g ? `GIRAFFE: ${g.name || "model"} (${g.img_size} px)` : "no GIRAFFE model";
+    const liif = l ? `LIIF: ${short(l.name || l.kind)}` : "no LIIF model";
+    const gText = g ? `GIRAFFE: ${short(g.name || "model")} (${g.img_size} px)` : "no GIRAFFE model";
     line.textContent = `${liif} · ${gText}`;
+    line.title = [l && l.name, g && g.name].filter(Boolean).join("\n");
     if (!models.liif) {
       showError(el.error, "No LIIF model is loaded: start the server with --liif-model.");
     }
