@@ -70,7 +70,15 @@ def linear_rgb(colour: tuple[int, int, int]) -> np.ndarray:
     return (np.asarray(colour, dtype=np.float64) / 255.0) ** 2.2
 
 
-def _solid(kind, centre, rotation, size, colour, material, object_id) -> Solid:
+def _solid(
+    kind: str,
+    centre: np.ndarray,
+    rotation: np.ndarray,
+    size: np.ndarray,
+    colour: tuple[int, int, int],
+    material: str,
+    object_id: int,
+) -> Solid:
     specular, shininess, diffuse = MATERIALS[material]
     return Solid(
         kind,

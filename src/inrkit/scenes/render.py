@@ -96,48 +96,69 @@ def _nearest(solids, planes, origins, dirs):
     return np.where(on_solid, t_solid, t_plane), i_solid, i_plane, on_solid
 
 
-def shade(scene: Scene, dirs: np.ndarray, suns: np.ndarray) -> np.ndarray:
-    """Linear RGB (N, 3) seen along unit rays (N, 3) from the camera, each lit by its sun (N, 3)."""
-    solids, planes = scene_solids(scene), scene_planes(scene)
-    origins = np.broadcast_to(np.asarray(scene.camera.position, dtype=np.float64), dirs.shape)
-    t, i_solid, i_plane, on_solid = _nearest(solids, planes, origins, dirs)
-    hit_anything = np.isfinite(t)
-    t = np.where(hit_anything, t, 0.0)
-    points = origins + t[:, None] * dirs
+@dataclass(frozen=True)
+class _Surfaces:
+    """What the rays see: per sample (N,) or (N, 3)."""
 
-    # Per-sample surface properties: the solid's where a solid is nearest, else the plane's.
-    def pick(solid_values, plane_values):
+    points: np.ndarray
+    normal: np.ndarray  # the plane's shading normal on planes
+    albedo: np.ndarray
+    specular: np.ndarray
+    shininess: np.ndarray
+    hit: np.ndarray  # anything at all
+    on_ground: np.ndarray
+
+
+def _surfaces(
+    scene: Scene, solids: list[Solid], origins: np.ndarray, dirs: np.ndarray
+) -> _Surfaces:
+    """The nearest surface along each ray and its material (scenes have at least one solid)."""
+    planes = scene_planes(scene)
+    t, i_solid, i_plane, on_solid = _nearest(solids, planes, origins, dirs)
+    hit = np.isfinite(t)
+    points = origins + np.where(hit, t, 0.0)[:, None] * dirs
+
+    def pick(solid_values: list, plane_values: list) -> np.ndarray:
+        # The solid's value where a solid is nearest, else the plane's.
         from_solid = np.asarray(solid_values)[np.maximum(i_solid, 0)]
         from_plane = np.asarray(plane_values)[i_plane]
-        mask = on_solid if from_solid.ndim == 1 else on_solid[:, None]
-        return np.where(mask, from_solid, from_plane)
+        return np.where(
+            on_solid if from_solid.ndim == 1 else on_solid[:, None], from_solid, from_plane
+        )
 
-    zeros = [0.0] * len(planes)
     n_solid = hit_normals(solids, np.where(on_solid, i_solid, -1), points)
-    n_planes = np.stack(
-        [p.normal if p.shading_normal is None else p.shading_normal for p in planes]
+    n_planes = [p.normal if p.shading_normal is None else p.shading_normal for p in planes]
+    return _Surfaces(
+        points=points,
+        normal=np.where(on_solid[:, None], n_solid, np.stack(n_planes)[i_plane]),
+        albedo=pick([s.albedo for s in solids], [p.albedo for p in planes]),
+        specular=pick([s.specular for s in solids], [0.0] * len(planes)),
+        shininess=pick([s.shininess for s in solids], [1.0] * len(planes)),
+        hit=hit,
+        on_ground=~on_solid & (i_plane == 0) & hit,
     )
-    normal = np.where(on_solid[:, None], n_solid, n_planes[i_plane])
-    albedo = pick([s.albedo for s in solids] or [np.zeros(3)], [p.albedo for p in planes])
-    specular = pick([s.specular for s in solids] or [0.0], zeros)
-    shininess = pick([s.shininess for s in solids] or [1.0], [1.0] * len(planes))
 
-    n_dot_l = np.einsum("nc,nc->n", normal, suns)
-    lit = (n_dot_l > 0) & hit_anything
-    sunlit = np.zeros(len(dirs))
-    sunlit[lit] = ~blocked(solids, points[lit] + SHADOW_BIAS * normal[lit], suns[lit])
 
+def shade(scene: Scene, dirs: np.ndarray, suns: np.ndarray) -> np.ndarray:
+    """Linear RGB (N, 3) seen along unit rays (N, 3) from the camera, each lit by its sun (N, 3)."""
+    solids = scene_solids(scene)
+    origins = np.broadcast_to(np.asarray(scene.camera.position, dtype=np.float64), dirs.shape)
+    surf = _surfaces(scene, solids, origins, dirs)
+
+    n_dot_l = np.einsum("nc,nc->n", surf.normal, suns)
+    lit = (n_dot_l > 0) & surf.hit
+    sunlit = np.zeros(len(dirs))  # 1 where the shadow ray reaches the sun
+    sunlit[lit] = ~blocked(solids, surf.points[lit] + SHADOW_BIAS * surf.normal[lit], suns[lit])
     ambient = np.ones(len(dirs))
-    on_ground = ~on_solid & (i_plane == 0) & hit_anything
-    ambient[on_ground] = _ground_occlusion(scene, points[on_ground])
+    ambient[surf.on_ground] = _ground_occlusion(scene, surf.points[surf.on_ground])
 
     half = suns - dirs  # Blinn-Phong half vector between the sun and the viewer
     half /= np.linalg.norm(half, axis=1, keepdims=True)
-    n_dot_h = np.maximum(np.einsum("nc,nc->n", normal, half), 0.0)
+    n_dot_h = np.maximum(np.einsum("nc,nc->n", surf.normal, half), 0.0)
     direct = np.maximum(n_dot_l, 0.0) * sunlit
-    colour = albedo * (ambient[:, None] * AMBIENT + direct[:, None] * SUN)
-    colour += (specular * n_dot_h**shininess * sunlit * (n_dot_l > 0))[:, None] * SUN
-    return colour
+    colour = surf.albedo * (ambient[:, None] * AMBIENT + direct[:, None] * SUN)
+    highlight = surf.specular * n_dot_h**surf.shininess * sunlit * (n_dot_l > 0)
+    return colour + highlight[:, None] * SUN
 
 
 def object_mask(scene: Scene, size: int) -> np.ndarray:

@@ -84,9 +84,7 @@ def scene_rng(seed: int, index: int) -> np.random.Generator:
 
 
 def _camera(rng: np.random.Generator, cam: CameraRange) -> tuple[Camera, tuple[float, ...]]:
-    u, v, r = (
-        float(rng.uniform(*rng_range)) for rng_range in (cam.range_u, cam.range_v, cam.range_radius)
-    )
+    u, v, r = (float(rng.uniform(*span)) for span in (cam.range_u, cam.range_v, cam.range_radius))
     return Camera.on_sphere(u, v, r, cam.fov), (u, v, r)
 
 
@@ -115,23 +113,23 @@ def sample_cars(rng: np.random.Generator) -> Scene:
     half = s * CAR_HALF_EXTENTS
     centre = (rng.uniform(-0.15, 0.15), rng.uniform(-0.05, 0.05), CARS_GROUND_Z + half[2])
     car = SceneObject(
-        "car",
-        tuple(float(x) for x in centre),
-        float(rng.uniform(0.0, 360.0)),
-        tuple(float(x) for x in half),
-        _car_colour(rng),
-        "paint",
+        kind="car",
+        centre=tuple(float(x) for x in centre),
+        azimuth=float(rng.uniform(0.0, 360.0)),
+        scale=tuple(float(x) for x in half),
+        colour=_car_colour(rng),
+        material="paint",
     )
     return Scene(
-        "cars",
-        camera,
-        sliders,
-        (car,),
-        _light(rng, camera, (20.0, 70.0)),
-        CARS_GROUND_Z,
-        _rgb(rng.uniform(0.05, 0.15), rng.uniform(0.0, 0.2), rng.uniform(0.45, 0.7)),
-        1.2,
-        _rgb(rng.random(), rng.uniform(0.05, 0.3), rng.uniform(0.7, 0.95)),
+        preset="cars",
+        camera=camera,
+        sliders=sliders,
+        objects=(car,),
+        light=_light(rng, camera, (20.0, 70.0)),
+        ground_z=CARS_GROUND_Z,
+        ground_colour=_rgb(rng.uniform(0.05, 0.15), rng.uniform(0.0, 0.2), rng.uniform(0.45, 0.7)),
+        backdrop_distance=1.2,  # a studio wall in a random pale colour
+        backdrop_colour=_rgb(rng.random(), rng.uniform(0.05, 0.3), rng.uniform(0.7, 0.95)),
     )
 
 
@@ -148,14 +146,8 @@ def _clevr_objects(rng: np.random.Generator) -> list[SceneObject]:
             azimuth = float(rng.uniform(0.0, 360.0))
             for _ in range(MAX_TRIES):
                 x, y = rng.uniform(-CLEVR_RANGE, CLEVR_RANGE, size=2)
-                obj = SceneObject(
-                    kind,
-                    (float(x), float(y), CLEVR_GROUND_Z + h),
-                    azimuth,
-                    (h, h, h),
-                    colour,
-                    material,
-                )
+                centre = (float(x), float(y), CLEVR_GROUND_Z + h)
+                obj = SceneObject(kind, centre, azimuth, (h, h, h), colour, material)
                 if all(_apart(obj, other) for other in objects):
                     objects.append(obj)
                     break
@@ -175,15 +167,15 @@ def sample_clevr(rng: np.random.Generator) -> Scene:
     camera, sliders = _camera(rng, CLEVR_CAMERA)
     grey = rng.uniform(0.5, 0.62)
     return Scene(
-        "clevr",
-        camera,
-        sliders,
-        tuple(_clevr_objects(rng)),
-        _light(rng, camera, (20.0, 60.0)),
-        CLEVR_GROUND_Z,
-        _rgb(0.0, 0.0, grey),
-        3.0,
-        _rgb(0.0, 0.0, grey),
+        preset="clevr",
+        camera=camera,
+        sliders=sliders,
+        objects=tuple(_clevr_objects(rng)),
+        light=_light(rng, camera, (20.0, 60.0)),
+        ground_z=CLEVR_GROUND_Z,
+        ground_colour=_rgb(0.0, 0.0, grey),
+        backdrop_distance=3.0,  # CLEVR's grey backdrop sweeps up without a visible horizon
+        backdrop_colour=_rgb(0.0, 0.0, grey),
         backdrop_seamless=True,
     )
 
