@@ -223,6 +223,8 @@ def test_upscale_progress_counts_tiles(server):
     assert all(0 <= p["done"] <= p["total"] for p in running)
     gone = httpx.get(f"{url}/api/upscale/progress/job-1", timeout=TIMEOUT)
     assert gone.status_code == 404 and "job-1" in gone.json()["error"]
+    odd = httpx.get(f"{url}/api/upscale/progress/{'x' * 5000}", timeout=TIMEOUT)
+    assert odd.status_code == 404 and len(odd.json()["error"]) < 100
 
 
 @pytest.mark.parametrize("token", ["", "has space", "x" * 65, "../etc"])

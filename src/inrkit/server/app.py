@@ -328,7 +328,9 @@ def create_app(
         """
         entry = progress.get(progress_id)
         if entry is None:
-            raise ApiError(404, f"no upscale in progress with id {progress_id!r}")
+            # Echo only ids that could exist: a 5000-character path stays out of the answer.
+            shown = f"id {progress_id!r}" if PROGRESS_ID.fullmatch(progress_id) else "that id"
+            raise ApiError(404, f"no upscale in progress with {shown}")
         state = "running" if entry.running else "queued"
         return {"state": state, "done": entry.done, "total": entry.total}
 
