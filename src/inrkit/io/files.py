@@ -9,11 +9,14 @@ through here.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Callable
 from pathlib import Path
 
 from inrkit.errors import file_error
+
+_TEMP_NAME = re.compile(r"\..+\.[0-9a-f]{8}\.part")  # as temp_path_beside names them
 
 
 def temp_path_beside(dest: Path) -> Path:
@@ -21,6 +24,18 @@ def temp_path_beside(dest: Path) -> Path:
     # Cut long names (in bytes) so the temporary one stays under the usual 255-byte limit.
     name = os.fsdecode(os.fsencode(dest.name)[:200])
     return dest.with_name(f".{name}.{secrets.token_hex(4)}.part")
+
+
+def remove_interrupted_writes(folder: Path) -> list[Path]:
+    """Delete the temporary files that writes into ``folder`` left when a kill cut them short.
+
+    Only for a folder that no other process writes into at the same time (a training run's
+    own folder, when the run starts): their temporary files would look the same.
+    """
+    stale = [p for p in folder.glob(".*.part") if _TEMP_NAME.fullmatch(p.name)]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
 
 
 def atomic_write(

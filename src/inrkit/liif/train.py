@@ -24,6 +24,7 @@ from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 
 from inrkit.data.specs import make_dataset
 from inrkit.errors import InrkitError
+from inrkit.io.files import remove_interrupted_writes
 from inrkit.liif.config import TrainConfig
 from inrkit.liif.evaluate import eval_psnr, norm_tensors
 from inrkit.liif.init import INITS
@@ -169,6 +170,7 @@ def _train(config, out, resume_from, info, progress, tqdm) -> dict[str, Any]:  #
     norm = norm_tensors(config.data_norm, info.device)
     if info.is_main:
         out.mkdir(parents=True, exist_ok=True)
+        remove_interrupted_writes(out)  # half checkpoints of a killed run would pile up
         (out / "config.json").write_text(json.dumps(config.to_dict(), indent=2))
     history = History(out, resume_epoch=start - 1) if info.is_main else None
     bar_off = progress is False or not info.is_main
