@@ -115,17 +115,20 @@ def test_bad_data_is_one_clear_line(tmp_path: Path) -> None:
 
 # ----- training -----------------------------------------------------------------------------
 def test_official_config_trains_and_writes_everything(tmp_path: Path) -> None:
-    config = load_train_config(_config(tmp_path))
+    config = load_train_config(_config(tmp_path, validate_every=5))
     result = train(config, tmp_path / "run", progress=False)
     run = tmp_path / "run"
     assert result["it"] == 5
-    for name in ("model.pt", "model_4.pt", "history.jsonl", "history.csv", "losses.png"):
+    names = ("model.pt", "model_4.pt", "model_best.pt", "history.jsonl", "losses.png")
+    for name in (*names, "history.csv", "metric.png", "config.yaml"):
         assert (run / name).is_file(), name
     assert (run / "vis" / "visualization_0000000003.png").is_file()
     records = [json.loads(line) for line in (run / "history.jsonl").read_text().splitlines()]
     assert [r["it"] for r in records] == [1, 2, 3, 4, 5]
     for r in records:
         assert all(np.isfinite(r[k]) for k in ("generator", "discriminator", "regularizer"))
+    assert records[-1]["val_swd"] > 0 and result["best"] == records[-1]["val_swd"]
+    assert torch.load(run / "model_best.pt", weights_only=True)["loss_val_best"] == result["best"]
     # The checkpoint is in the official structure and loads for rendering.
     ckpt = torch.load(run / "model.pt", weights_only=True)
     assert {"model", "optimizer", "optimizer_d", "epoch_it", "it", "loss_val_best"} <= set(ckpt)

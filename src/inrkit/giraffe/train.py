@@ -36,6 +36,7 @@ from inrkit.giraffe.checkpoint import read_checkpoint, save
 from inrkit.giraffe.data import ImagesDataset
 from inrkit.giraffe.model import Giraffe, GiraffeModel
 from inrkit.giraffe.train_config import GiraffeTrainConfig
+from inrkit.io.files import remove_interrupted_writes
 from inrkit.train import distributed
 from inrkit.train.history import History
 from inrkit.train.state import rng_state, seed_everything, set_rng_state
@@ -151,9 +152,9 @@ class Validator:
         self.n, self.batch = s.n_eval_images, s.eval_batch_size
         self.extractor = None
         if self.metric in ("fid_score", "kid"):
-            from inrkit.metrics.inception import load_fid_inception
+            from inrkit.metrics.inception import inception_weights_path, load_inception
 
-            self.extractor = load_fid_inception(s.inception_weights)
+            self.extractor = load_inception(inception_weights_path(s.inception_weights))
         self.ref_stats = None
         if self.metric == "fid_score" and s.fid_file:
             from inrkit.metrics.frechet import load_stats
@@ -170,6 +171,7 @@ class Validator:
         set_rng_state(saved)
         reals = torch.stack(picks)
         self.reals = (reals + 1) / 2 if dataset.use_tanh_range else reals
+        self.n = self.reals.shape[0]  # SWD compares sets of equal size
         self.real_features = None
         if self.extractor is not None and self.ref_stats is None:
             self.real_features = self._features(self.reals)
@@ -177,14 +179,14 @@ class Validator:
     def _features(self, images: torch.Tensor) -> np.ndarray:
         from inrkit.metrics.inception import inception_features
 
-        return inception_features(self.extractor, images, batch_size=self.batch)
+        return inception_features(self.extractor, images, batch_size=self.batch).numpy()
 
     def __call__(self, gen: nn.Module) -> float:
         fakes = sample_images(gen, self.n, self.batch)
         if self.metric == "swd":
             from inrkit.metrics.swd import sliced_wasserstein_distance
 
-            return float(sliced_wasserstein_distance(fakes, self.reals))
+            return sliced_wasserstein_distance(fakes, self.reals).mean
         features = self._features(fakes)
         if self.metric == "kid":
             from inrkit.metrics.kid import kernel_inception_distance
@@ -306,6 +308,7 @@ def _train(config, dataset, out, resume_from, info, per_rank, progress) -> dict[
     history = None
     if info.is_main:
         out.mkdir(parents=True, exist_ok=True)
+        remove_interrupted_writes(out)  # half-written checkpoints of a killed run
         (out / "config.yaml").write_text(_yaml(config.to_dict()))
         history = History(out, resume_epoch=it, x_key="it", plots=PLOTS)
     workers = min(s.n_workers, os.cpu_count() or 1)
@@ -371,24 +374,28 @@ def _train(config, dataset, out, resume_from, info, per_rank, progress) -> dict[
                 if s.print_every and it % s.print_every == 0:
                     record = {k: v / n_sum for k, v in sums.items()}
                     sums, n_sum = {}, 0
+                new_best = False
                 if validator is not None and it % s.validate_every == 0:
                     gen = net.generator_test if net.generator_test is not None else net.generator
                     value = validator(gen)
                     record[f"val_{validator.metric}"] = value
-                    if validator.better(value, best):
-                        best = value
-                        checkpoint(out / BEST)
+                    new_best = validator.better(value, best)
+                    best = value if new_best else best
                 if info.is_main:
+                    # The record first: a kill between the two loses nothing, since a resume
+                    # drops records past its checkpoint.
+                    if record:
+                        record = {"it": it, "epoch": epoch, **record}
+                        record["time_s"] = round(time.perf_counter() - t0, 2)
+                        history.append(record)
+                    if new_best:
+                        checkpoint(out / BEST)
                     if s.visualize_every and it % s.visualize_every == 0:
                         _visualize(net, vis_dict, out, it, s.overwrite_visualization)
                     if s.checkpoint_every and it % s.checkpoint_every == 0:
                         checkpoint(out / LAST)
                     if s.backup_every and it % s.backup_every == 0:
                         checkpoint(out / f"model_{it}.pt")
-                    if record:
-                        record = {"it": it, "epoch": epoch, **record}
-                        record["time_s"] = round(time.perf_counter() - t0, 2)
-                        history.append(record)
                 if s.max_iters is not None and it >= s.max_iters:
                     break
             else:
