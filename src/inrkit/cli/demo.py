@@ -1,8 +1,10 @@
-"""``inrkit demo``: upscale a held-out sample photo with the default model and show it off.
+"""``inrkit demo``: show off both default models.
 
 Writes, under ``--out-dir`` (default ``out/demo``): the LIIF result, the bicubic result, a
-side-by-side of both, and a zoomed crop of the three (LR nearest-neighbour, bicubic, LIIF).
-The photo is one the default model never saw in training (scikit-image's ``chelsea``).
+side-by-side of both, and a zoomed crop of the three (LR nearest-neighbour, bicubic, LIIF) of a
+photo the default LIIF model never saw in training (scikit-image's ``chelsea``); then the
+default GIRAFFE's object rotation, horizontal and depth translation as looping GIFs (with
+six-frame PNG strips) under ``giraffe/``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,12 @@ import argparse
 from pathlib import Path
 
 SAMPLE = "chelsea.png"
+GIRAFFE_PROGRAMS = (
+    "object_rotation",
+    "object_translation_horizontal",
+    "object_translation_vertical",  # depth
+)
+GIRAFFE_SAMPLES = 8
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -21,7 +29,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out-dir", default="out/demo", help="where to write (default: out/demo)")
     p.add_argument("--scale", type=float, default=3.5, help="upscaling factor (default: 3.5)")
-    p.add_argument("--model", default="default", help="checkpoint or official name")
+    p.add_argument("--model", default="default", help="LIIF checkpoint or official name")
+    p.add_argument(
+        "--giraffe-model", default="default", help="GIRAFFE checkpoint (default: the bundled one)"
+    )
     p.add_argument("--overwrite", action="store_true", help="replace earlier demo outputs")
     p.set_defaults(run=run)
 
@@ -39,17 +50,24 @@ def run(args: argparse.Namespace) -> int:
     from PIL import Image
 
     from inrkit.data.photos import photo_dir
+    from inrkit.giraffe.animation import output_paths
     from inrkit.io.images import read_image, save_image
     from inrkit.liif import load, upscale
 
     out = Path(args.out_dir)
     names = ("liif.png", "bicubic.png", "side_by_side.png", "zoom.png")
+    targets = [out / name for name in names]
+    for program in GIRAFFE_PROGRAMS:
+        targets += output_paths(program, out / "giraffe", GIRAFFE_SAMPLES, "gif")
     if not args.overwrite:
-        for name in names:
-            if (out / name).exists():
+        for path in targets:
+            if path.exists():
                 from inrkit.errors import file_error
 
-                raise file_error(out / name, "already exists (use --overwrite)")
+                raise file_error(path, "already exists (use --overwrite)")
+    import inrkit.giraffe
+
+    giraffe_model = inrkit.giraffe.load(args.giraffe_model)  # both models load before writing
     model = load(args.model)
     lr = read_image(photo_dir() / SAMPLE).convert("RGB")
     sr = upscale(model, lr, scale=args.scale, progress=None)
@@ -73,4 +91,19 @@ def run(args: argparse.Namespace) -> int:
     print(f"input {lr.width}x{lr.height} -> {sr.width}x{sr.height} (x{args.scale:g}); wrote:")
     for name in names:
         print(f"  {out / name}")
+    from inrkit.giraffe.animation import save_program
+
+    print("GIRAFFE animations (default model):")
+    for program in GIRAFFE_PROGRAMS:
+        written = save_program(
+            giraffe_model,
+            program,
+            out / "giraffe",
+            n_samples=GIRAFFE_SAMPLES,
+            steps=24,
+            seed=0,
+            fmt="gif",
+            progress=False,
+        )
+        print(f"  {written[0]}")
     return 0

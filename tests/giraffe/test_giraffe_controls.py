@@ -1,0 +1,50 @@
+"""The controllability measurements, on synthetic alpha maps and a tiny model."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from giraffe_testlib import TINY, one_thread, tiny_network  # noqa: F401
+
+from inrkit.giraffe.controls import (
+    alpha_centroid_x,
+    monotonic_share,
+    rotation_report,
+    translation_report,
+)
+from inrkit.giraffe.model import GiraffeModel
+
+
+def _blob(x: float, w: int = 16) -> torch.Tensor:
+    """A 1-object alpha map (1, h, w) with a 3-pixel-wide bar starting at column x."""
+    a = torch.zeros(1, 16, w)
+    a[0, 4:10, int(x) : int(x) + 3] = 1
+    return a
+
+
+def test_centroid_follows_a_moving_bar() -> None:
+    frames = torch.stack([torch.stack([_blob(x), _blob(12 - x)]) for x in range(0, 12, 2)])
+    cx = alpha_centroid_x(frames)  # (T=6, N=2)
+    assert cx.shape == (6, 2)
+    assert math.isclose(cx[0, 0].item(), 1.5 / 16, abs_tol=1e-6)  # columns 0-2: centre 1.5 px
+    assert (cx[1:, 0] > cx[:-1, 0]).all() and (cx[1:, 1] < cx[:-1, 1]).all()
+    assert monotonic_share(cx) == 1.0
+
+
+def test_monotonic_share_counts_only_one_way_movers() -> None:
+    still = torch.full((5, 1), 0.5)
+    zigzag = torch.tensor([[0.1], [0.5], [0.2], [0.6], [0.7]])
+    ramp = torch.linspace(0.2, 0.8, 5)[:, None]
+    assert math.isclose(
+        monotonic_share(torch.cat([still, zigzag, ramp], dim=1)), 1 / 3, rel_tol=1e-6
+    )
+
+
+def test_reports_run_on_a_model() -> None:
+    model = GiraffeModel(network=tiny_network(), config=TINY)
+    t = translation_report(model, n_samples=2, steps=4)
+    assert set(t) == {"monotonic_share", "mean_travel"} and 0 <= t["monotonic_share"] <= 1
+    r = rotation_report(model, n_samples=2, steps=4)
+    assert set(r) == {"silhouette_iou", "object_change", "background_change", "object_pixels"}
+    assert 0 <= r["object_pixels"] <= 1
