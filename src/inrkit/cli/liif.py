@@ -222,11 +222,41 @@ def _write_json(path: Path, data: dict) -> None:
 
 # ----- the group -----------------------------------------------------------------------------
 # The sub-commands, in the order ``inrkit liif --help`` lists them.
+def add_export(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``inrkit liif export``."""
+    p = subparsers.add_parser(
+        "export",
+        help="write a checkpoint's model weights only (.safetensors or official .pth)",
+        description="Read a checkpoint (a training checkpoint of ours or the official code, or "
+        "a .safetensors) and write the model alone: OUT.safetensors in our format (the model "
+        "spec in the metadata), any other name in the official structure without optimizer.",
+    )
+    p.add_argument("checkpoint", metavar="CKPT", help="checkpoint file or official model name")
+    p.add_argument("out", type=Path, metavar="OUT", help="file to write")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    p.set_defaults(run=run_export)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Load, then save weights only; prints the path and its size."""
+    from inrkit.errors import file_error
+    from inrkit.liif import load, save
+
+    if args.out.exists() and not args.overwrite:
+        raise file_error(args.out, "already exists (use --overwrite)")
+    if not args.out.parent.is_dir():
+        raise file_error(args.out.parent, "no such folder")
+    written = save(load(args.checkpoint), args.out, overwrite=True)
+    print(f"wrote {written} ({written.stat().st_size / 2**20:.1f} MiB)")
+    return 0
+
+
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_train,
     add_test,
     add_eval,
     add_study,
+    add_export,
 ]
 
 
