@@ -3,7 +3,8 @@
 Two ways to fill a disk: ``RLIMIT_FSIZE`` on the command's process (writes past the limit fail
 with EFBIG; SIGXFSZ ignored, as the shell's ``ulimit -f`` would not), which needs nothing; and
 a real tmpfs of a few hundred KB filled up to a margin (ENOSPC), which needs root and mount
-rights and is skipped elsewhere.
+rights and is skipped elsewhere. Both trainers' checkpoints (LIIF, GIRAFFE) and upscale's
+output are tried.
 """
 
 from __future__ import annotations
@@ -19,13 +20,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from giraffe_faults_lib import tiny_config as giraffe_config
 from PIL import Image
 from train_faults_lib import child_env, tiny_config
 
+from inrkit.giraffe.checkpoint import read_checkpoint
 from inrkit.train.checkpoints import load_trusted
 
 LIIF_MODEL = Path(__file__).resolve().parents[1] / "fixtures" / "liif" / "edsr-small.pth"
 LIMIT = 40_000  # bytes: above the history files and plots, below a checkpoint (~75 KB)
+GIRAFFE_LIMIT = 80_000  # above GIRAFFE's history and plots (< 30 KB), below model.pt (~145 KB)
 
 
 def _file_size_limit(limit: int):
@@ -78,6 +82,28 @@ def _resume_fails_to_save(config: Path, run: Path, reason: str, limit: int | Non
     assert _temporaries(run) == []
 
 
+@pytest.fixture(scope="module")
+def giraffe_run(tmp_path_factory) -> tuple[Path, Path]:
+    """A GIRAFFE run folder at iteration 2 of 4 (model.pt written), trained without limits;
+    (config, run). Tests copy the folder before resuming it."""
+    folder = tmp_path_factory.mktemp("giraffe")
+    config = giraffe_config(folder, max_iters=4, print_every=1, validate_every=0, backup_every=0)
+    run = folder / "run"
+    done = _inrkit("giraffe", "train", config, "--out-dir", run, "-q",
+                   "--set", "training.max_iters=2")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return config, run
+
+
+def _giraffe_resume_fails_to_save(config: Path, run: Path, reason: str, limit: int | None = None):
+    before = (run / "model.pt").read_bytes()
+    done = _inrkit("giraffe", "train", config, "--out-dir", run, "--resume", "-q", limit=limit)
+    _one_error(done, run / "model.pt", reason)  # at iteration 4, after two history records
+    assert (run / "model.pt").read_bytes() == before
+    assert read_checkpoint(run / "model.pt")["it"] == 2
+    assert _temporaries(run) == []
+
+
 def _noise_png(path: Path, side: int = 48) -> Path:
     pixels = np.random.default_rng(0).integers(0, 256, (side, side, 3), dtype=np.uint8)
     Image.fromarray(pixels).save(path)
@@ -94,6 +120,13 @@ def _upscale_fails_to_save(src: Path, out_dir: Path, reason: str, limit: int | N
 def test_checkpoint_over_the_file_size_limit(tmp_path: Path) -> None:
     config, run = _one_epoch_run(tmp_path)
     _resume_fails_to_save(config, run, "cannot write checkpoint (File too large)", LIMIT)
+
+
+def test_giraffe_checkpoint_over_the_file_size_limit(tmp_path: Path, giraffe_run) -> None:
+    config, run = giraffe_run
+    shutil.copytree(run, tmp_path / "run")
+    reason = "cannot write (File too large)"
+    _giraffe_resume_fails_to_save(config, tmp_path / "run", reason, GIRAFFE_LIMIT)
 
 
 def test_upscale_output_over_the_file_size_limit(tmp_path: Path) -> None:
@@ -138,6 +171,14 @@ def test_history_on_a_full_tmpfs(tmp_path: Path) -> None:
         shutil.copytree(run, disk / "run")
         _fill(disk, 8_000)  # not even room for the loss plot, written before the checkpoint
         _resume_fails_to_save(config, disk / "run", "No space left on device")
+
+
+def test_giraffe_checkpoint_on_a_full_tmpfs(tmp_path: Path, giraffe_run) -> None:
+    config, run = giraffe_run
+    with _small_tmpfs(tmp_path / "disk", 1024) as disk:
+        shutil.copytree(run, disk / "run")
+        _fill(disk, GIRAFFE_LIMIT)  # room for the history and the plots, not for model.pt
+        _giraffe_resume_fails_to_save(config, disk / "run", "No space left on device")
 
 
 def test_upscale_output_on_a_full_tmpfs(tmp_path: Path) -> None:

@@ -305,9 +305,16 @@ def save(
         ),
         "inrkit": {"format": FORMAT, "config": to_official(cfg), **(training_state or {})},
     }
+
+    def write(tmp: Path) -> None:
+        # Through a Python file, so that a full disk is an OSError (torch's own writer raises
+        # RuntimeError) and becomes the one-line error.
+        with open(tmp, "wb") as f:
+            torch.save(ckpt, f)
+
     return atomic_write(
         path,
-        lambda tmp: torch.save(ckpt, tmp),
+        write,
         overwrite=overwrite,
         exists_message=_EXISTS,
         make_folders=True,

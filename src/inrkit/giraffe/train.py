@@ -285,6 +285,7 @@ def _train(config, dataset, out, resume_from, info, per_rank, progress) -> dict[
     opt_d = opt_cls(net.discriminator.parameters(), lr=cfg.learning_rate_d)
     it, epoch, done_in_epoch = 0, 0, 0
     best = math.inf if s.model_selection_mode == "minimize" else -math.inf
+    extra: dict[str, Any] = {}
     if resume_from is not None:
         ckpt = read_checkpoint(resume_from)
         try:
@@ -316,6 +317,7 @@ def _train(config, dataset, out, resume_from, info, per_rank, progress) -> dict[
     def checkpoint(path: Path) -> None:
         model = GiraffeModel(network=net, config=cfg)
         state = {"rng": rng_state(), "done_in_epoch": done_in_epoch, "seed": s.seed}
+        state.update(loss_sums=dict(sums), loss_count=n_sum)  # the logging interval so far
         save(
             model,
             path,
@@ -333,8 +335,10 @@ def _train(config, dataset, out, resume_from, info, per_rank, progress) -> dict[
         desc="giraffe",
         disable=True if progress is False or not info.is_main else None,
     )
-    sums: dict[str, float] = {}
-    n_sum, t0 = 0, time.perf_counter()
+    # Loss sums of the current print_every interval; a resume mid-interval continues them, so
+    # that the logged means equal an uninterrupted run's.
+    sums: dict[str, float] = dict(extra.get("loss_sums", {}))
+    n_sum, t0 = int(extra.get("loss_count", 0)), time.perf_counter()
     try:
         while s.max_iters is None or it < s.max_iters:
             if done_in_epoch == 0:
@@ -392,10 +396,12 @@ def _train(config, dataset, out, resume_from, info, per_rank, progress) -> dict[
                         checkpoint(out / BEST)
                     if s.visualize_every and it % s.visualize_every == 0:
                         _visualize(net, vis_dict, out, it, s.overwrite_visualization)
-                    if s.checkpoint_every and it % s.checkpoint_every == 0:
-                        checkpoint(out / LAST)
+                    # model.pt last: a resume starts after it, so a file due at the same
+                    # iteration and written after it would be lost to a kill between the two.
                     if s.backup_every and it % s.backup_every == 0:
                         checkpoint(out / f"model_{it}.pt")
+                    if s.checkpoint_every and it % s.checkpoint_every == 0:
+                        checkpoint(out / LAST)
                 if s.max_iters is not None and it >= s.max_iters:
                     break
             else:
