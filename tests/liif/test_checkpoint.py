@@ -131,7 +131,7 @@ def test_failed_save_leaves_the_old_file_untouched(tmp_path, monkeypatch):
     path.write_bytes(b"old")
 
     def broken_save(obj, f):
-        Path(f).write_bytes(b"partial")
+        f.write(b"partial")
         raise OSError("disk full")
 
     monkeypatch.setattr(checkpoint.torch, "save", broken_save)

@@ -278,9 +278,14 @@ def save(
             "sd": cpu_copy(optimizer.state_dict()),
         }
     ckpt["epoch"] = epoch
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as f:  # a Python file: a full disk is an OSError, one line
+            torch.save(ckpt, f)
+
     return atomic_write(
         path,
-        lambda tmp: torch.save(ckpt, tmp),
+        write,
         overwrite=overwrite,
         exists_message=_EXISTS,
         make_folders=True,

@@ -65,14 +65,20 @@ class History:
                 self.writer = None
 
     def _rewrite(self) -> None:
-        self.jsonl.write_text("".join(json.dumps(r) + "\n" for r in self.records))
+        # Atomic: a kill mid-write leaves the old file whole, never a cut JSON line.
+        text = "".join(json.dumps(r) + "\n" for r in self.records)
+        atomic_write(self.jsonl, lambda tmp: tmp.write_text(text), sync=False)
         keys: list[str] = []
         for r in self.records:
             keys += [k for k in r if k not in keys]
-        with open(self.folder / "history.csv", "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=keys)
-            writer.writeheader()
-            writer.writerows(self.records)
+
+        def write_csv(tmp: Path) -> None:
+            with open(tmp, "w", newline="") as f:
+                writer = csv.DictWriter(f, fieldnames=keys)
+                writer.writeheader()
+                writer.writerows(self.records)
+
+        atomic_write(self.folder / "history.csv", write_csv, sync=False)
 
     def append(self, record: dict[str, Any]) -> None:
         """Add one record, update the files, TensorBoard and the plots."""
