@@ -277,3 +277,21 @@ def test_cli_trains_and_refuses_bad_input(tmp_path: Path) -> None:
         assert message in bad.stderr and "Traceback" not in bad.stderr, (args, bad.stderr)
         assert len(bad.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "other").exists()
+
+
+def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path: Path, monkeypatch) -> None:
+    import inrkit.giraffe.train as giraffe_train
+
+    path = _config(tmp_path, max_iters=6, visualize_every=0)
+    real_bce = giraffe_train.bce
+    calls = {"n": 0}
+
+    def poisoned(d_out: torch.Tensor, target: float) -> torch.Tensor:
+        calls["n"] += 1  # three BCE terms per iteration: the third iteration's first is NaN
+        loss = real_bce(d_out, target)
+        return loss * float("nan") if calls["n"] == 7 else loss
+
+    monkeypatch.setattr(giraffe_train, "bce", poisoned)
+    with pytest.raises(InrkitError, match="NaN or infinite at iteration 3.*model.pt"):
+        train(load_train_config(path), tmp_path / "run", progress=False)
+    assert torch.load(tmp_path / "run" / "model.pt", weights_only=True)["it"] == 2
