@@ -14,6 +14,7 @@ from giraffe_testlib import TINY, fixture_checkpoint, one_thread, tiny_network  
 
 import inrkit.giraffe as giraffe
 from inrkit.errors import InrkitError
+from inrkit.giraffe import checkpoint
 from inrkit.giraffe.checkpoint import fitting_presets, resolve
 from inrkit.giraffe.model import GiraffeModel
 
@@ -184,6 +185,8 @@ def test_names_resolve_offline_with_instructions(tmp_path: Path, monkeypatch) ->
     assert resolve("cats_64_pretrained") == (cached, "cats_64")
     with pytest.raises(InrkitError, match="not an official model name"):
         resolve("no_such_model")
+    assert resolve("default") == (checkpoint.DEFAULT_MODEL_PATH, None)  # bundled
+    monkeypatch.setattr(checkpoint, "DEFAULT_MODEL_PATH", tmp_path / "missing.pt")
     with pytest.raises(InrkitError, match="no default GIRAFFE model is bundled"):
         resolve("default")
     with pytest.raises(InrkitError, match="is a directory"):
