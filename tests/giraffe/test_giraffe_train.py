@@ -25,7 +25,7 @@ from inrkit.giraffe.data import ImagesDataset, list_images
 from inrkit.giraffe.official_config import to_official
 from inrkit.giraffe.train import train
 from inrkit.giraffe.train_config import load_train_config
-from inrkit.liif.train import weights_digest
+from inrkit.train.checkpoints import weights_digest
 
 
 def _images(folder: Path, n: int = 6, size: tuple[int, int] = (40, 48)) -> Path:

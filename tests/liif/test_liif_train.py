@@ -20,7 +20,8 @@ from PIL import Image
 from inrkit.errors import InrkitError
 from inrkit.liif import load
 from inrkit.liif.config import load_config
-from inrkit.liif.train import learning_rate, train, weights_digest
+from inrkit.liif.train import learning_rate, train
+from inrkit.train.checkpoints import weights_digest
 
 ROOT = Path(__file__).resolve().parents[2]
 

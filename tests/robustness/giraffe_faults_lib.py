@@ -75,7 +75,7 @@ def read(path: Path) -> dict[str, Any]:
 def weights_of(path: Path) -> str:
     """The digest of the network in a checkpoint, as ``inrkit.giraffe.load`` rebuilds it."""
     from inrkit.giraffe import load
-    from inrkit.liif.train import weights_digest
+    from inrkit.train.checkpoints import weights_digest
 
     return weights_digest(load(path).network)
 

@@ -101,6 +101,6 @@ def train_to_end(config: Path, out_dir: Path, name: str, resume: bool = False) -
 def weights_of(path: Path) -> str:
     """The digest of the model in a training checkpoint, as ``inrkit.liif.load`` rebuilds it."""
     from inrkit.liif import load
-    from inrkit.liif.train import weights_digest
+    from inrkit.train.checkpoints import weights_digest
 
     return weights_digest(load(path))

@@ -38,6 +38,7 @@ from inrkit.giraffe.model import Giraffe, GiraffeModel
 from inrkit.giraffe.train_config import GiraffeTrainConfig
 from inrkit.io.files import remove_interrupted_writes
 from inrkit.train import distributed
+from inrkit.train.checkpoints import weights_digest
 from inrkit.train.history import History
 from inrkit.train.state import rng_state, seed_everything, set_rng_state
 
@@ -266,8 +267,6 @@ def train(
 
 def _train(config, dataset, out, resume_from, info, per_rank, progress) -> dict[str, Any]:  # noqa: C901
     from tqdm.auto import tqdm
-
-    from inrkit.liif.train import weights_digest
 
     s, cfg = config.settings, config.model
     seed_everything(s.seed)

@@ -30,7 +30,7 @@ from inrkit.liif.evaluate import eval_psnr, norm_tensors
 from inrkit.liif.init import INITS
 from inrkit.liif.spec import SpecError, make_model
 from inrkit.train import distributed
-from inrkit.train.checkpoints import atomic_torch_save, load_trusted
+from inrkit.train.checkpoints import atomic_torch_save, load_trusted, weights_digest
 from inrkit.train.history import History
 from inrkit.train.state import rng_state, seed_everything, set_rng_state
 
@@ -252,14 +252,3 @@ def _train(config, out, resume_from, info, progress, tqdm) -> dict[str, Any]:  #
         "out_dir": str(out),
         "weights_sha256": weights_digest(model),
     }
-
-
-def weights_digest(model: torch.nn.Module) -> str:
-    """SHA-256 of all parameters and buffers: equal digests mean bit-identical weights."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for name, tensor in sorted(model.state_dict().items()):
-        digest.update(name.encode())
-        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    return digest.hexdigest()

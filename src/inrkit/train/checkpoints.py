@@ -1,9 +1,11 @@
 """Checkpoint files: written atomically (a kill at any moment leaves the old file or the new
-one, whole), read without running pickled code, with one-line errors."""
+one, whole), read without running pickled code, with one-line errors; and a digest of the
+weights, to tell whether two checkpoints (or a run and its resumed twin) hold the same ones."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import pickle
 import re
 from collections.abc import Sequence
@@ -77,3 +79,12 @@ def cpu_copy(obj: Any) -> Any:
     if isinstance(obj, list | tuple):
         return type(obj)(cpu_copy(v) for v in obj)
     return obj
+
+
+def weights_digest(model: torch.nn.Module) -> str:
+    """SHA-256 of all parameters and buffers: equal digests mean bit-identical weights."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
