@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from inrkit.cli.train_flags import add_training_flags
+
 
 def add_train(commands: argparse._SubParsersAction) -> None:
     """Register ``inrkit giraffe train``."""
@@ -22,18 +24,12 @@ def add_train(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("config", type=Path, metavar="CONFIG.yaml")
     p.add_argument("--out-dir", type=Path, help="run folder (default: training.out_dir)")
-    p.add_argument("--resume", action="store_true", help="continue from the run's model.pt")
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        dest="overrides",
-        help="override a config value, e.g. --set training.max_iters=2000 --set "
-        "data.path=scenes/ (repeatable; values are YAML)",
+    add_training_flags(
+        p,
+        resume_help="continue from the run's model.pt",
+        set_example="--set training.max_iters=2000 --set data.path=scenes/",
+        quiet_help="no progress bar or summary",
     )
-    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     p.set_defaults(run=run_train)
 
 

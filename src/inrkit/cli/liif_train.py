@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from inrkit.cli.train_flags import add_training_flags
 from inrkit.errors import InrkitError
 
 
@@ -25,18 +26,12 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--out-dir", type=Path, default=Path("runs"), help="parent folder of runs (default: runs)"
     )
-    p.add_argument("--resume", action="store_true", help="continue from the run's epoch-last.pth")
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        dest="overrides",
-        help="override a config value, e.g. --set epoch_max=30 --set "
-        "train_dataset.batch_size=8 (repeatable; values are YAML)",
+    add_training_flags(
+        p,
+        resume_help="continue from the run's epoch-last.pth",
+        set_example="--set epoch_max=30 --set train_dataset.batch_size=8",
+        quiet_help="no progress bars or epoch lines",
     )
-    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or epoch lines")
     p.set_defaults(run=run_train)
 
 
