@@ -38,7 +38,7 @@ from inrkit.giraffe.model import Giraffe, GiraffeModel
 from inrkit.giraffe.train_config import GiraffeTrainConfig
 from inrkit.io.files import remove_interrupted_writes
 from inrkit.train import distributed
-from inrkit.train.checkpoints import weights_digest
+from inrkit.train.checkpoints import check_run_folder, weights_digest
 from inrkit.train.history import History
 from inrkit.train.state import rng_state, seed_everything, set_rng_state
 
@@ -233,10 +233,7 @@ def train(
     """
     out = Path(out_dir)
     last = out / LAST
-    if resume and not last.exists():
-        raise InrkitError(f"{out}: nothing to resume (no {LAST})")
-    if not resume and last.exists():
-        raise InrkitError(f"{out}: already holds a run; pass --resume or choose another --out-dir")
+    check_run_folder(last, resume=resume)
     if device == "cuda" and not torch.cuda.is_available():
         raise InrkitError("--device cuda: CUDA is not available on this machine")
     s = config.settings

@@ -30,7 +30,12 @@ from inrkit.liif.evaluate import eval_psnr, norm_tensors
 from inrkit.liif.init import INITS
 from inrkit.liif.spec import SpecError, make_model
 from inrkit.train import distributed
-from inrkit.train.checkpoints import atomic_torch_save, load_trusted, weights_digest
+from inrkit.train.checkpoints import (
+    atomic_torch_save,
+    check_run_folder,
+    load_trusted,
+    weights_digest,
+)
 from inrkit.train.history import History
 from inrkit.train.state import rng_state, seed_everything, set_rng_state
 
@@ -127,10 +132,7 @@ def train(
 
     out = Path(out_dir)
     last = out / "epoch-last.pth"
-    if resume and not last.exists():
-        raise InrkitError(f"{out}: nothing to resume (no epoch-last.pth)")
-    if not resume and last.exists():
-        raise InrkitError(f"{out}: already holds a run; pass --resume or choose another --out-dir")
+    check_run_folder(last, resume=resume)
     if device == "cuda" and not torch.cuda.is_available():
         raise InrkitError("--device cuda: CUDA is not available on this machine")
     info = distributed.setup(device)

@@ -1,6 +1,7 @@
 """Checkpoint files: written atomically (a kill at any moment leaves the old file or the new
-one, whole), read without running pickled code, with one-line errors; and a digest of the
-weights, to tell whether two checkpoints (or a run and its resumed twin) hold the same ones."""
+one, whole), read without running pickled code, with one-line errors; the check that a run
+folder holds a checkpoint to resume (and none to clobber); and a digest of the weights, to tell
+whether two checkpoints (or a run and its resumed twin) hold the same ones."""
 
 from __future__ import annotations
 
@@ -68,6 +69,24 @@ def load_weights_only(path: Path, allowed: Sequence[Any] = ()) -> Any:
         ) from None
     except Exception:  # EOFError, RuntimeError, OSError, zip and pickle errors alike
         raise file_error(path, "truncated or corrupt checkpoint") from None
+
+
+def check_run_folder(last: Path, *, resume: bool) -> None:
+    """Refuse to resume a run folder without its last checkpoint, or to start over one with it.
+
+    Args:
+        last: The checkpoint a resume continues from, in the run folder (``epoch-last.pth``,
+            ``model.pt``).
+        resume: Whether the user asked to continue the run (``--resume``).
+
+    Raises:
+        InrkitError: naming the folder and what to do.
+    """
+    out = last.parent
+    if resume and not last.exists():
+        raise InrkitError(f"{out}: nothing to resume (no {last.name})")
+    if not resume and last.exists():
+        raise InrkitError(f"{out}: already holds a run; pass --resume or choose another --out-dir")
 
 
 def cpu_copy(obj: Any) -> Any:
