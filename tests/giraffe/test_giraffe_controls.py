@@ -11,6 +11,7 @@ from inrkit.giraffe.controls import (
     alpha_centroid_x,
     monotonic_share,
     rotation_report,
+    silhouette_stats,
     translation_report,
 )
 from inrkit.giraffe.model import GiraffeModel
@@ -46,5 +47,27 @@ def test_reports_run_on_a_model() -> None:
     t = translation_report(model, n_samples=2, steps=4)
     assert set(t) == {"monotonic_share", "mean_travel"} and 0 <= t["monotonic_share"] <= 1
     r = rotation_report(model, n_samples=2, steps=4)
-    assert set(r) == {"silhouette_iou", "object_change", "background_change", "object_pixels"}
+    assert set(r) == {
+        "silhouette_iou",
+        "width_cv",
+        "object_change",
+        "background_change",
+        "object_pixels",
+    }
     assert 0 <= r["object_pixels"] <= 1
+
+
+def test_silhouette_stats_known_answers() -> None:
+    # Scene 0: a 4x4 square that stays put; scene 1: a bar 8 wide, then 4, then 8 columns.
+    solid = torch.zeros(3, 2, 16, 16, dtype=torch.bool)
+    solid[:, 0, 4:8, 4:8] = True
+    for t, w in enumerate((8, 4, 8)):
+        solid[t, 1, 6:9, 2 : 2 + w] = True
+    stats = silhouette_stats(solid)
+    # IoU with frame 0: scene 0 is 1, 1; scene 1 is 4/8 then 1.
+    assert math.isclose(stats["silhouette_iou"], (1 + 1 + 0.5 + 1) / 4, rel_tol=1e-6)
+    widths = torch.tensor([8.0, 4.0, 8.0])
+    cv = (widths.std(correction=0) / widths.mean()).item()
+    assert math.isclose(stats["width_cv"], cv / 2, rel_tol=1e-6)  # scene 0 contributes 0
+    # No object anywhere: the width measure has nothing to say.
+    assert math.isnan(silhouette_stats(torch.zeros(3, 1, 8, 8, dtype=torch.bool))["width_cv"])

@@ -3,7 +3,9 @@
 * :func:`translation_report` — in ``object_translation_horizontal`` the object's alpha
   centroid should move one way across the image as the slider moves (monotonically).
 * :func:`rotation_report` — in ``object_rotation`` the object's silhouette should change
-  while the pixels away from the object (the background) stay put.
+  while the pixels away from the object (the background) stay put. How much it should change
+  is known for the procedural scenes: :func:`silhouette_stats` applies to their turntable
+  masks (:func:`inrkit.scenes.turntable.turntable_masks`) as to the generator's alpha maps.
 
 Both use the program plans of :mod:`inrkit.giraffe.programs` (the same codes, cameras and poses
 the GIFs show) and the per-object alpha maps the generator returns (K, 16, 16 per scene).
@@ -61,14 +63,35 @@ def translation_report(
     }
 
 
+def silhouette_stats(solid: torch.Tensor) -> dict[str, float]:
+    """How a turning object's silhouettes (T, N, h, w) bool differ from frame 0's.
+
+    Returns:
+        ``{'silhouette_iou', 'width_cv'}``: the mean IoU of frames 1..T-1 with frame 0, and the
+        coefficient of variation over the frames of the silhouette's width (columns it
+        covers), averaged over the scenes that show an object. A car turning a full circle is
+        long, then short, then long: its width varies; an object that only changes colour
+        keeps its width.
+    """
+    inter = (solid & solid[:1]).sum(dim=(-2, -1)).float()
+    union = (solid | solid[:1]).sum(dim=(-2, -1)).float().clamp_min(1)
+    width = solid.any(dim=-2).sum(dim=-1).float()  # (T, N)
+    seen = width.mean(dim=0) > 0
+    cv = width.std(dim=0, correction=0)[seen] / width.mean(dim=0)[seen]
+    return {
+        "silhouette_iou": float((inter / union)[1:].mean()),
+        "width_cv": float(cv.mean()) if seen.any() else float("nan"),
+    }
+
+
 def rotation_report(
     model: object, *, n_samples: int = 8, steps: int = 8, seed: int = 0
 ) -> dict[str, Any]:
     """How ``object_rotation`` changes the object and the background.
 
     Returns:
-        ``{'silhouette_iou', 'object_change', 'background_change', 'object_pixels'}``: the
-        mean IoU of each frame's object silhouette (alpha > 0.5) with the first frame's, and
+        ``{'silhouette_iou', 'width_cv', 'object_change', 'background_change',
+        'object_pixels'}``: :func:`silhouette_stats` of the object silhouettes (alpha > 0.5),
         the mean absolute RGB change from the first frame inside the union of the
         silhouettes and outside every object's reach (alpha < 0.05 in all frames), and the
         share of pixels the silhouettes cover.
@@ -80,8 +103,6 @@ def rotation_report(
     alpha = F.interpolate(alpha.reshape(t * n, 1, *alpha.shape[-2:]), size=(h, w), mode="nearest")
     alpha = alpha.reshape(t, n, h, w)
     solid = alpha > 0.5
-    inter = (solid & solid[:1]).sum(dim=(-2, -1)).float()
-    union = (solid | solid[:1]).sum(dim=(-2, -1)).float().clamp_min(1)
     change = (frames - frames[:1]).abs().mean(dim=2)  # (T, N, H, W)
     objects = solid.any(dim=0, keepdim=True).expand_as(change)
     background = (alpha < 0.05).all(dim=0, keepdim=True).expand_as(change)
@@ -90,7 +111,7 @@ def rotation_report(
         return float(change[mask].mean()) if mask.any() else float("nan")
 
     return {
-        "silhouette_iou": float((inter / union)[1:].mean()),
+        **silhouette_stats(solid),
         "object_change": mean_where(objects),
         "background_change": mean_where(background),
         "object_pixels": float(solid.float().mean()),
