@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import numpy as np
 import pytest
 import torch
 import yaml
+from ddp_testlib import two_rank_digests
 from PIL import Image
 
 from inrkit.errors import InrkitError
@@ -216,33 +216,7 @@ print("DIGEST", r["weights_sha256"], flush=True)
 
 def test_ddp_two_processes_hold_identical_weights(tmp_path: Path) -> None:
     cfg = _config(tmp_path, epoch_max=2)
-    worker = tmp_path / "worker.py"
-    worker.write_text(DDP_WORKER)
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    with socket.socket() as s:  # a free port on loopback for the rendezvous
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cmd = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--nproc_per_node",
-        "2",
-        "--master_addr",
-        "127.0.0.1",
-        "--master_port",
-        str(port),
-        "--tee",
-        "3",
-        str(worker),
-        str(cfg),
-        str(tmp_path / "ddp"),
-    ]
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    digests = [
-        line.split("DIGEST ")[1].strip() for line in done.stdout.splitlines() if "DIGEST " in line
-    ]
+    digests = two_rank_digests(DDP_WORKER, cfg, tmp_path / "ddp", folder=tmp_path)
     assert len(digests) == 2 and digests[0] == digests[1]
     assert (tmp_path / "ddp" / "epoch-last.pth").is_file()  # rank 0 wrote it
     assert len((tmp_path / "ddp" / "history.jsonl").read_text().splitlines()) == 2
