@@ -234,8 +234,7 @@ def train(
     out = Path(out_dir)
     last = out / LAST
     check_run_folder(last, resume=resume)
-    if device == "cuda" and not torch.cuda.is_available():
-        raise InrkitError("--device cuda: CUDA is not available on this machine")
+    distributed.check_device(device)
     s = config.settings
     dataset = ImagesDataset(
         s.path,

@@ -38,6 +38,7 @@ from inrkit.liif.eval_config import EVAL_SETS, OpenedEvalSet, open_eval_set
 from inrkit.liif.evaluate import evaluate_images, scale_key
 from inrkit.liif.study_report import collect_results, write_json, write_outputs
 from inrkit.liif.train import train
+from inrkit.train import distributed
 from inrkit.train.checkpoints import load_trusted
 
 TRAIN_SETS = ("div2k", "b100", "urban100", "celebahq", "photos")
@@ -292,8 +293,7 @@ def _is_done(cache: dict[str, Any], eval_sets: EvalSets, scales: list[float]) ->
 
 
 def _eval_device(device: str) -> str:
-    if device == "cuda" and not torch.cuda.is_available():
-        raise InrkitError("--device cuda: CUDA is not available on this machine")
+    distributed.check_device(device)
     return ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
 
 

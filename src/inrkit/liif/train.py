@@ -133,8 +133,7 @@ def train(
     out = Path(out_dir)
     last = out / "epoch-last.pth"
     check_run_folder(last, resume=resume)
-    if device == "cuda" and not torch.cuda.is_available():
-        raise InrkitError("--device cuda: CUDA is not available on this machine")
+    distributed.check_device(device)
     info = distributed.setup(device)
     try:
         return _train(config, out, last if resume else None, info, progress, tqdm)

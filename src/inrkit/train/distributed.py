@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
+from inrkit.errors import InrkitError
+
 
 @dataclass(frozen=True)
 class DistInfo:
@@ -27,6 +29,12 @@ class DistInfo:
     @property
     def enabled(self) -> bool:
         return self.world_size > 1
+
+
+def check_device(device: str) -> None:
+    """Refuse ``--device cuda`` at once, before any work, on a machine without CUDA."""
+    if device == "cuda" and not torch.cuda.is_available():
+        raise InrkitError("--device cuda: CUDA is not available on this machine")
 
 
 def setup(device: str = "auto") -> DistInfo:
