@@ -23,20 +23,27 @@ import numpy as np
 import torch
 
 import inrkit.giraffe as giraffe
-from inrkit.giraffe.controls import rotation_report, silhouette_stats, translation_report
+from inrkit.giraffe.controls import (
+    colour_drift,
+    rotation_report,
+    silhouette_stats,
+    translation_report,
+)
 from inrkit.giraffe.evaluate import read_real_images, real_image_files, sample_images
 from inrkit.giraffe.model import Giraffe, GiraffeModel
 from inrkit.metrics.swd import sliced_wasserstein_distance
 from inrkit.scenes import sample_scene, scene_rng
-from inrkit.scenes.turntable import turntable_masks
+from inrkit.scenes.turntable import turntable
 
 
 def turned_cars(n: int, steps: int, size: int) -> dict[str, float]:
-    """Silhouette statistics of held-out cars (seed 1) turned as ``object_rotation`` turns."""
+    """Rotation measures of held-out cars (seed 1) turned as ``object_rotation`` turns them."""
     turns = [i / (2 * steps - 1) for i in range(2 * steps)]  # the program's full-turn frames
-    scenes = [sample_scene("cars", scene_rng(1, i)) for i in range(n)]
-    masks = np.stack([turntable_masks(s, turns, size) for s in scenes], axis=1)
-    return silhouette_stats(torch.from_numpy(masks))
+    tables = [turntable(sample_scene("cars", scene_rng(1, i)), turns, size) for i in range(n)]
+    images = np.stack([t[0] for t in tables], axis=1)  # (T, N, S, S, 3) uint8
+    solid = torch.from_numpy(np.stack([t[1] for t in tables], axis=1))
+    frames = torch.from_numpy(images).permute(0, 1, 4, 2, 3) / 255.0
+    return {**silhouette_stats(solid), "colour_drift": colour_drift(frames, solid)}
 
 
 def main() -> int:
@@ -73,6 +80,7 @@ def main() -> int:
         "mean_travel",
         "silhouette_iou",
         "width_cv",
+        "colour_drift",
         "object_change",
         "background_change",
         "object_pixels",
@@ -85,7 +93,8 @@ def main() -> int:
     truth = results["rendered cars turned"]
     print(
         f"  ground truth (held-out cars turned by the renderer): silhouette_iou "
-        f"{truth['silhouette_iou']:.3f}, width_cv {truth['width_cv']:.3f}"
+        f"{truth['silhouette_iou']:.3f}, width_cv {truth['width_cv']:.3f}, "
+        f"colour_drift {truth['colour_drift']:.3f}"
     )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

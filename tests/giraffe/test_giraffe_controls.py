@@ -9,6 +9,7 @@ from giraffe_testlib import TINY, one_thread, tiny_network  # noqa: F401
 
 from inrkit.giraffe.controls import (
     alpha_centroid_x,
+    colour_drift,
     monotonic_share,
     rotation_report,
     silhouette_stats,
@@ -50,6 +51,7 @@ def test_reports_run_on_a_model() -> None:
     assert set(r) == {
         "silhouette_iou",
         "width_cv",
+        "colour_drift",
         "object_change",
         "background_change",
         "object_pixels",
@@ -71,3 +73,17 @@ def test_silhouette_stats_known_answers() -> None:
     assert math.isclose(stats["width_cv"], cv / 2, rel_tol=1e-6)  # scene 0 contributes 0
     # No object anywhere: the width measure has nothing to say.
     assert math.isnan(silhouette_stats(torch.zeros(3, 1, 8, 8, dtype=torch.bool))["width_cv"])
+
+
+def test_colour_drift_known_answers() -> None:
+    # Two frames, two scenes: scene 0's object keeps its colour while it moves; scene 1's turns
+    # from red to half-green; the background changes in both and must not count.
+    frames = torch.zeros(2, 2, 3, 8, 8)
+    solid = torch.zeros(2, 2, 8, 8, dtype=torch.bool)
+    solid[0, :, 2:4, 2:4] = True
+    solid[1, :, 4:6, 3:7] = True
+    frames[:, :, 0] = solid.float()  # red objects
+    frames[1, 1, 1] = 0.5 * solid[1, 1].float()  # scene 1, frame 1: green added
+    frames[1, :, 2] += 0.9 * (~solid[1]).float()  # a background change
+    assert math.isclose(colour_drift(frames, solid), (0.0 + 0.5) / 2, rel_tol=1e-6)
+    assert math.isnan(colour_drift(frames, torch.zeros_like(solid)))

@@ -1,4 +1,4 @@
-"""Turntable ground truth: what turning a procedural object does to its silhouette."""
+"""Turntable ground truth: what turning a procedural object does to its pixels."""
 
 from __future__ import annotations
 
@@ -7,31 +7,41 @@ import dataclasses
 import numpy as np
 import torch
 
-from inrkit.giraffe.controls import silhouette_stats
-from inrkit.scenes import sample_scene, scene_rng
-from inrkit.scenes.render import object_mask
-from inrkit.scenes.turntable import turntable_masks
+from inrkit.giraffe.controls import colour_drift, silhouette_stats
+from inrkit.scenes import render_scene, sample_scene, scene_rng
+from inrkit.scenes.turntable import turned, turntable
 
 TURNS = [i / 15 for i in range(16)]  # object_rotation's 16 frames of a full turn
 
 
+def _torch(images: np.ndarray, masks: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """(T, N, S, S, 3) uint8, (T, N, S, S) bool -> (T, N, 3, S, S) in [0, 1], bool."""
+    return torch.from_numpy(images).permute(0, 1, 4, 2, 3) / 255.0, torch.from_numpy(masks)
+
+
 def test_turn_zero_is_the_scene_itself_and_a_full_turn_comes_back():
     scene = sample_scene("cars", scene_rng(1, 3))
-    masks = turntable_masks(scene, [0.0, 0.25, 1.0], 32)
-    assert masks.shape == (3, 32, 32) and masks.dtype == bool
-    assert (masks[0] == (object_mask(scene, 32) > 0)).all()
+    images, masks = turntable(scene, [0.0, 0.25, 1.0], 32)
+    assert images.shape == (3, 32, 32, 3) and masks.shape == (3, 32, 32) and masks.dtype == bool
+    same = render_scene(scene, 32)
+    assert (images[0] == same.image).all() and (masks[0] == (same.mask > 0)).all()
     assert (masks[2] == masks[0]).mean() > 0.99  # 360 degrees later (float round-off aside)
     assert (masks[1] != masks[0]).any()
+    assert turned(scene, 0.5).objects[0].azimuth == scene.objects[0].azimuth + 180.0
+    assert turned(scene, 0.5).camera == scene.camera
 
 
-def test_a_car_changes_its_silhouette_and_a_sphere_does_not():
-    cars = [sample_scene("cars", scene_rng(1, i)) for i in range(4)]
-    car = silhouette_stats(
-        torch.from_numpy(np.stack([turntable_masks(s, TURNS, 16) for s in cars], 1))
-    )
-    assert car["silhouette_iou"] < 0.85 and car["width_cv"] > 0.1, car
+def test_a_turning_car_changes_its_silhouette_not_its_paint():
+    cars = [turntable(sample_scene("cars", scene_rng(1, i)), TURNS, 16) for i in range(4)]
+    frames, solid = _torch(np.stack([c[0] for c in cars], 1), np.stack([c[1] for c in cars], 1))
+    stats = silhouette_stats(solid)
+    assert stats["silhouette_iou"] < 0.85 and stats["width_cv"] > 0.1, stats
+    assert colour_drift(frames, solid) < 0.15
+
+
+def test_a_turning_sphere_keeps_its_silhouette():
     clevr = sample_scene("clevr", scene_rng(0, 0))
     ball = dataclasses.replace(clevr.objects[0], kind="sphere")
-    scene = dataclasses.replace(clevr, objects=(ball,))
-    sphere = silhouette_stats(torch.from_numpy(turntable_masks(scene, TURNS, 32)[:, None]))
-    assert sphere["silhouette_iou"] == 1.0 and sphere["width_cv"] == 0.0, sphere
+    _, masks = turntable(dataclasses.replace(clevr, objects=(ball,)), TURNS, 32)
+    stats = silhouette_stats(torch.from_numpy(masks[:, None]))
+    assert stats["silhouette_iou"] == 1.0 and stats["width_cv"] == 0.0, stats

@@ -3,9 +3,10 @@
 * :func:`translation_report` — in ``object_translation_horizontal`` the object's alpha
   centroid should move one way across the image as the slider moves (monotonically).
 * :func:`rotation_report` — in ``object_rotation`` the object's silhouette should change
-  while the pixels away from the object (the background) stay put. How much it should change
-  is known for the procedural scenes: :func:`silhouette_stats` applies to their turntable
-  masks (:func:`inrkit.scenes.turntable.turntable_masks`) as to the generator's alpha maps.
+  while its colour and the pixels away from the object (the background) stay put. What a
+  real turn does is known for the procedural scenes: :func:`silhouette_stats` and
+  :func:`colour_drift` apply to their turntables (:func:`inrkit.scenes.turntable.turntable`)
+  as to the generator's frames and alpha maps.
 
 Both use the program plans of :mod:`inrkit.giraffe.programs` (the same codes, cameras and poses
 the GIFs show) and the per-object alpha maps the generator returns (K, 16, 16 per scene).
@@ -84,17 +85,39 @@ def silhouette_stats(solid: torch.Tensor) -> dict[str, float]:
     }
 
 
+def colour_drift(frames: torch.Tensor, solid: torch.Tensor) -> float:
+    """How far the object's mean colour moves from frame 0's as it turns.
+
+    Args:
+        frames: (T, N, 3, H, W) RGB in [0, 1].
+        solid: (T, N, H, W) bool object silhouettes.
+
+    Returns:
+        The mean over frames 1..T-1 and scenes (those whose object shows in every frame) of the
+        largest channel difference between the frame's and frame 0's mean object RGB. A paint
+        that keeps its colour under changing shading stays low; a generator that turns the
+        object's rotation into a hue wheel does not.
+    """
+    area = solid.sum(dim=(-2, -1))  # (T, N)
+    seen = (area > 0).all(dim=0)
+    if not seen.any():
+        return float("nan")
+    mean_rgb = (frames * solid[:, :, None]).sum(dim=(-2, -1)) / area.clamp_min(1)[..., None]
+    drift = (mean_rgb[1:] - mean_rgb[:1]).abs().amax(dim=-1)  # (T - 1, N)
+    return float(drift[:, seen].mean())
+
+
 def rotation_report(
     model: object, *, n_samples: int = 8, steps: int = 8, seed: int = 0
 ) -> dict[str, Any]:
     """How ``object_rotation`` changes the object and the background.
 
     Returns:
-        ``{'silhouette_iou', 'width_cv', 'object_change', 'background_change',
-        'object_pixels'}``: :func:`silhouette_stats` of the object silhouettes (alpha > 0.5),
-        the mean absolute RGB change from the first frame inside the union of the
-        silhouettes and outside every object's reach (alpha < 0.05 in all frames), and the
-        share of pixels the silhouettes cover.
+        ``{'silhouette_iou', 'width_cv', 'colour_drift', 'object_change',
+        'background_change', 'object_pixels'}``: :func:`silhouette_stats` of the object
+        silhouettes (alpha > 0.5), their :func:`colour_drift`, the mean absolute RGB change
+        from the first frame inside the union of the silhouettes and outside every object's
+        reach (alpha < 0.05 in all frames), and the share of pixels the silhouettes cover.
     """
     kwargs = {"n_samples": n_samples, "steps": steps, "seed": seed}
     frames = render(model, "object_rotation", **kwargs)  # (T, N, 3, H, W)
@@ -112,6 +135,7 @@ def rotation_report(
 
     return {
         **silhouette_stats(solid),
+        "colour_drift": colour_drift(frames, solid),
         "object_change": mean_where(objects),
         "background_change": mean_where(background),
         "object_pixels": float(solid.float().mean()),
