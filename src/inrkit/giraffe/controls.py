@@ -4,9 +4,10 @@
   centroid should move one way across the image as the slider moves (monotonically).
 * :func:`rotation_report` — in ``object_rotation`` the object's silhouette should change
   while its colour and the pixels away from the object (the background) stay put. What a
-  real turn does is known for the procedural scenes: :func:`silhouette_stats` and
-  :func:`colour_drift` apply to their turntables (:func:`inrkit.scenes.turntable.turntable`)
-  as to the generator's frames and alpha maps.
+  real turn does is known for the procedural scenes: :func:`turntable_report` applies
+  :func:`silhouette_stats` and :func:`colour_drift` to their turntables
+  (:func:`inrkit.scenes.turntable.turntable`) as :func:`rotation_report` does to the
+  generator's frames and alpha maps.
 
 Both use the program plans of :mod:`inrkit.giraffe.programs` (the same codes, cameras and poses
 the GIFs show) and the per-object alpha maps the generator returns (K, 16, 16 per scene).
@@ -14,12 +15,16 @@ the GIFs show) and the per-object alpha maps the generator returns (K, 16, 16 pe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from inrkit.giraffe.programs import render
+from inrkit.scenes.sampling import Scene
+from inrkit.scenes.turntable import turntable
 
 
 def alpha_centroid_x(alpha: torch.Tensor) -> torch.Tensor:
@@ -140,3 +145,21 @@ def rotation_report(
         "background_change": mean_where(background),
         "object_pixels": float(solid.float().mean()),
     }
+
+
+def turntable_report(
+    scenes: Sequence[Scene], *, steps: int = 8, size: int = 32
+) -> dict[str, float]:
+    """The ground truth for :func:`rotation_report`: procedural scenes whose objects turn
+    through the same frames as ``object_rotation`` over a full range (2 * ``steps`` frames at
+    turns ``i / (2 * steps - 1)``), rendered by the scene renderer.
+
+    Returns:
+        ``{'silhouette_iou', 'width_cv', 'colour_drift'}`` as in :func:`rotation_report`.
+    """
+    turns = [i / (2 * steps - 1) for i in range(2 * steps)]
+    tables = [turntable(scene, turns, size) for scene in scenes]
+    images = torch.from_numpy(np.stack([t[0] for t in tables], axis=1))  # (T, N, S, S, 3) uint8
+    solid = torch.from_numpy(np.stack([t[1] for t in tables], axis=1))  # (T, N, S, S)
+    frames = images.permute(0, 1, 4, 2, 3) / 255.0
+    return {**silhouette_stats(solid), "colour_drift": colour_drift(frames, solid)}
