@@ -111,6 +111,10 @@ def test_bad_data_is_one_clear_line(tmp_path: Path) -> None:
     (folder / "broken.png").write_bytes(b"\x89PNG not really")
     with pytest.raises(InrkitError, match="broken.png: not a readable image"):
         ImagesDataset(folder).check_readable()
+    (folder / "broken.png").unlink()
+    # The CelebA centre crop (108 px) would pad these small images with black: refused.
+    with pytest.raises(InrkitError, match=r"image is \d+x\d+, smaller than the CelebA centre"):
+        ImagesDataset(folder, 32, celeba_center_crop=True).check_readable()
 
 
 # ----- training -----------------------------------------------------------------------------

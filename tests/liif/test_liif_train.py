@@ -265,3 +265,59 @@ def test_cli_train_and_bad_configs(tmp_path: Path) -> None:
         assert bad.returncode == 2, (args, bad.stderr)
         assert len(lines) == 1 and lines[0].startswith("inrkit: error:") and message in lines[0]
     assert not (tmp_path / "pwned").exists()
+
+
+def _cli_train(cfg: Path, out: Path, *sets: str) -> subprocess.CompletedProcess:
+    args = [item for s in sets for item in ("--set", s)]
+    return subprocess.run(
+        [sys.executable, "-m", "inrkit", "liif", "train", str(cfg), "--out-dir", str(out)]
+        + ["--name", "t", "-q", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+
+
+@pytest.mark.parametrize(
+    "sets, message",
+    [
+        # 40x40 photos and the paper's 48 x 4 = 192 px HR crop: refused, naming a photo.
+        (["train_dataset.wrapper.args.inp_size=48"], "0000.png: image is 40x40, smaller than"),
+        # 3 images x repeat 1 < one batch of 16: no step would run (was UnboundLocalError).
+        (
+            ["train_dataset.dataset.args.repeat=1", "train_dataset.batch_size=16"],
+            "3 samples per epoch (3 images x repeat) is fewer than one batch of 16",
+        ),
+    ],
+)
+def test_data_that_cannot_fill_an_epoch_is_refused_before_training(
+    tmp_path: Path, sets: list[str], message: str
+) -> None:
+    done = _cli_train(_config(tmp_path), tmp_path / "runs", *sets)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2, done.stderr
+    assert len(lines) == 1 and lines[0].startswith("inrkit: error:") and message in lines[0]
+    assert not list((tmp_path / "runs").glob("t/*.pth"))  # nothing trained, nothing written
+
+
+def test_steps_per_epoch_caps_every_epoch_and_resumes_exactly(tmp_path: Path) -> None:
+    # 3 images x repeat 2 = 3 batches of 2 per epoch; the budget keeps 2 of them.
+    cfg = load_config(_config(tmp_path), ["steps_per_epoch=2"])
+    full = train(cfg, tmp_path / "full", progress=False)
+    records = [
+        json.loads(r) for r in (tmp_path / "full" / "history.jsonl").read_text().splitlines()
+    ]
+    assert [r["step"] for r in records] == [2, 4, 6]
+    train(
+        load_config(_config(tmp_path), ["steps_per_epoch=2", "epoch_max=1"]),
+        tmp_path / "s",
+        progress=False,
+    )
+    resumed = train(cfg, tmp_path / "s", resume=True, progress=False)
+    assert resumed["weights_sha256"] == full["weights_sha256"]
+    uncapped = load_config(_config(tmp_path))
+    train(uncapped, tmp_path / "whole", progress=False)
+    whole = [json.loads(r) for r in (tmp_path / "whole" / "history.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in whole] == [3, 6, 9]
+    with pytest.raises(InrkitError, match="'steps_per_epoch' must be a positive integer"):
+        load_config(_config(tmp_path), ["steps_per_epoch=0"])

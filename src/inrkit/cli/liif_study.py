@@ -68,6 +68,13 @@ def add_study(subparsers: argparse._SubParsersAction) -> None:
         help="epochs per run (default: %(default)s)",
     )
     p.add_argument(
+        "--steps-per-epoch",
+        type=positive_int,
+        metavar="N",
+        help="a CPU budget: stop each epoch after N steps of the batch (default: whole epochs, "
+        "1000 steps each); printed in the report",
+    )
+    p.add_argument(
         "--out-dir",
         type=Path,
         required=True,
@@ -129,6 +136,7 @@ def command_line(args: argparse.Namespace) -> str:
     parts += [
         "--epochs",
         str(args.epochs),
+        *(["--steps-per-epoch", str(args.steps_per_epoch)] if args.steps_per_epoch else []),
         "--out-dir",
         str(args.out_dir),
         "--scales",
@@ -161,6 +169,7 @@ def run_study(args: argparse.Namespace) -> int:
         scales=args.scales,
         overrides=args.overrides,
         config=args.config,
+        steps_per_epoch=args.steps_per_epoch,
         force=args.force,
         device=args.device,
         progress=False if args.quiet else None,

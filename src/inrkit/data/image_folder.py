@@ -80,6 +80,18 @@ class ImageFolder(Dataset):
             tmp.replace(target)
         return target
 
+    def image_sizes(self) -> list[tuple[str, int, int]]:
+        """``(file, height, width)`` of every image, from headers unless decoded already."""
+        from PIL import Image
+
+        if self._memory is not None:
+            return [(str(f), *t.shape[-2:]) for f, t in zip(self.files, self._memory, strict=True)]
+        sizes = []
+        for f in self.files:
+            with Image.open(f) as im:
+                sizes.append((str(f), im.height, im.width))
+        return sizes
+
     def __len__(self) -> int:
         return len(self.files) * self.repeat
 

@@ -62,8 +62,13 @@ class Photos(Dataset):
     def __init__(self, split: str = "train", repeat: int = 1) -> None:
         from inrkit.data.image_folder import load_rgb
 
-        self.images = [load_rgb(p) for p in photo_paths(split)]
+        self.paths = photo_paths(split)
+        self.images = [load_rgb(p) for p in self.paths]
         self.repeat = int(repeat)
+
+    def image_sizes(self) -> list[tuple[str, int, int]]:
+        """``(file, height, width)`` of every photo."""
+        return [(p.name, *t.shape[-2:]) for p, t in zip(self.paths, self.images, strict=True)]
 
     def __len__(self) -> int:
         return len(self.images) * self.repeat

@@ -23,6 +23,7 @@ import torch
 from PIL import Image
 from torch.utils.data import Dataset
 
+from inrkit.errors import InrkitError
 from inrkit.nn.coords import make_coord
 
 
@@ -100,6 +101,24 @@ class SRImplicitDownsampled(Dataset):
     def __len__(self) -> int:
         return len(self.dataset)
 
+    def largest_crop(self) -> int | None:
+        """Side of the largest HR crop a sample can take (None: whole images)."""
+        return None if self.inp_size is None else round(self.inp_size * self.scale_max)
+
+    def check_sizes(self) -> None:
+        """Refuse, before training, an image smaller than the largest HR crop (names it)."""
+        need = self.largest_crop()
+        sizes = getattr(self.dataset, "image_sizes", None)
+        if need is None or sizes is None:
+            return
+        for name, h, w in sizes():
+            if min(h, w) < need:
+                raise InrkitError(
+                    f"{name}: image is {w}x{h}, smaller than the largest HR crop {need}x{need} "
+                    f"(inp_size {self.inp_size} x scale_max {self.scale_max:g}); use larger "
+                    "images or lower inp_size or scale_max"
+                )
+
     def __getitem__(self, idx: int) -> dict[str, torch.Tensor]:
         img = self.dataset[idx]
         s = random.uniform(self.scale_min, self.scale_max)
@@ -112,7 +131,12 @@ class SRImplicitDownsampled(Dataset):
             w_lr = self.inp_size
             w_hr = round(w_lr * s)
             if w_hr > min(img.shape[-2:]):
-                raise ValueError(f"image {tuple(img.shape[-2:])} is smaller than the crop {w_hr}")
+                h, w = img.shape[-2:]
+                raise InrkitError(
+                    f"a training image is {w}x{h}, smaller than the HR crop {w_hr}x{w_hr} "
+                    f"(inp_size {self.inp_size} x scale {s:.2f}); use larger images or lower "
+                    "inp_size or scale_max"
+                )
             x0 = random.randint(0, img.shape[-2] - w_hr)
             y0 = random.randint(0, img.shape[-1] - w_hr)
             hr = img[:, x0 : x0 + w_hr, y0 : y0 + w_hr]
@@ -149,6 +173,12 @@ class SRImplicitPaired(Dataset):
             hr = hr[:, : h_lr * s, : w_lr * s]
         else:
             w = self.inp_size
+            if w > min(lr.shape[-2:]):
+                h_lr, w_lr = lr.shape[-2:]
+                raise InrkitError(
+                    f"an LR training image is {w_lr}x{h_lr}, smaller than inp_size {w}; "
+                    "use larger images or lower inp_size"
+                )
             x0 = random.randint(0, lr.shape[-2] - w)
             y0 = random.randint(0, lr.shape[-1] - w)
             lr = lr[:, x0 : x0 + w, y0 : y0 + w]

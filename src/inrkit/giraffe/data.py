@@ -114,10 +114,23 @@ class ImagesDataset(Dataset):
         return {"image": x.contiguous()}
 
     def check_readable(self) -> None:
-        """Open every file's header now, so a bad file fails the run at the start, by name."""
+        """Open every file's header now, so a bad file fails the run at the start, by name.
+
+        With the CelebA centre crop, an image smaller than the crop is refused too: it would be
+        padded with black, and the GAN would learn the borders.
+        """
+        crop = (
+            (CELEBA_CROP if self.size <= 128 else CELEBAHQ_CROP) if self.celeba_center_crop else 0
+        )
         for path in self.files:
             try:
                 with Image.open(path) as img:
-                    img.size  # noqa: B018 - reading the header is the check
+                    width, height = img.size
             except (OSError, SyntaxError, ValueError) as e:
                 raise file_error(path, f"not a readable image ({type(e).__name__})") from None
+            if min(width, height) < crop:
+                raise file_error(
+                    path,
+                    f"image is {width}x{height}, smaller than the CelebA centre crop {crop}x{crop} "
+                    "(data.celebA_center_crop); use the original photos or turn the crop off",
+                )

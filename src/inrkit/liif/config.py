@@ -2,7 +2,7 @@
 
 An official ``train_*.yaml`` (optionally with ``inherit_from``) loads unchanged. Our
 additions are optional keys with defaults: ``seed``, ``num_workers``, ``warmup_iters``,
-``grad_clip`` and ``init``. Errors name the file and the key.
+``grad_clip``, ``steps_per_epoch`` and ``init``. Errors name the file and the key.
 """
 
 from __future__ import annotations
@@ -63,6 +63,9 @@ class TrainConfig:
     """Linear learning-rate warm-up over this many steps (ours; 0 = off)."""
     grad_clip: float | None = None
     """Clip the gradient norm to this value (ours; None = off)."""
+    steps_per_epoch: int | None = None
+    """Stop each epoch after this many optimizer steps (ours; None = the whole data set): a CPU
+    budget that keeps the epoch count and schedule of a recipe while shortening it."""
     init: str | None = None
     """Start of a fresh run (ours): None = PyTorch's random init (official), ``interpolating``
     = the model starts as bilinear interpolation (see :mod:`inrkit.liif.init`)."""
@@ -73,7 +76,7 @@ class TrainConfig:
 
 
 _POSITIVE_INTS = ("epoch_max",)
-_OPTIONAL_POSITIVE_INTS = ("epoch_val", "epoch_save", "eval_bsize")
+_OPTIONAL_POSITIVE_INTS = ("epoch_val", "epoch_save", "eval_bsize", "steps_per_epoch")
 
 
 def _read_yaml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from inrkit.liif.eval_config import EVAL_SETS, OpenedEvalSet, open_eval_set
 from inrkit.liif.evaluate import evaluate_images, scale_key
 from inrkit.liif.study_report import collect_results, write_json, write_outputs
 from inrkit.liif.train import train
+from inrkit.liif.train import training_set as training_set_check
 from inrkit.train import distributed
 from inrkit.train.checkpoints import load_trusted
 
@@ -146,15 +147,23 @@ def training_set(name: str, root: Path) -> TrainingSet:
 
 
 def run_config(
-    base: dict[str, Any], ts: TrainingSet, epochs: int, overrides: list[str], source: str = "study"
+    base: dict[str, Any],
+    ts: TrainingSet,
+    epochs: int,
+    overrides: list[str],
+    source: str = "study",
+    steps_per_epoch: int | None = None,
 ) -> TrainConfig:
-    """The recipe with this run's training set; ``--set`` overrides, then ``--epochs``, win."""
+    """The recipe with this run's training set; ``--set`` overrides, then ``--epochs`` and
+    ``--steps-per-epoch``, win."""
     data = copy.deepcopy(base)
     if not isinstance(data.get("train_dataset"), dict):
         raise InrkitError(f"{source}: needs a 'train_dataset' mapping (wrapper, batch_size)")
     data["train_dataset"]["dataset"] = copy.deepcopy(ts.dataset)
     data = apply_overrides(data, overrides)
     data["epoch_max"] = epochs
+    if steps_per_epoch is not None:
+        data["steps_per_epoch"] = steps_per_epoch
     return parse_config(data, f"{source} ({ts.run})")
 
 
@@ -304,10 +313,13 @@ def plan_runs(
     epochs: int,
     overrides: list[str],
     config: str | Path | None = None,
+    steps_per_epoch: int | None = None,
 ) -> tuple[dict[str, TrainConfig], dict[str, int]]:
     """Every run's resolved config and its number of training images, keyed by run name."""
     if epochs < 1:
         raise InrkitError(f"--epochs must be at least 1, got {epochs}")
+    if steps_per_epoch is not None and steps_per_epoch < 1:
+        raise InrkitError(f"--steps-per-epoch must be at least 1, got {steps_per_epoch}")
     if not train_sets or len(set(train_sets)) != len(train_sets):
         raise InrkitError(f"--train: give one or more different names, got {train_sets!r}")
     base = _read_yaml(Path(config).resolve()) if config else copy.deepcopy(SEED_RECIPE)
@@ -316,7 +328,14 @@ def plan_runs(
     if len({ts.run for ts in sets}) != len(sets):
         runs = ", ".join(ts.run for ts in sets)
         raise InrkitError(f"--train: two training sets would share a run folder ({runs})")
-    configs = {ts.run: run_config(base, ts, epochs, overrides, source) for ts in sets}
+    configs = {
+        ts.run: run_config(base, ts, epochs, overrides, source, steps_per_epoch) for ts in sets
+    }
+    for run, cfg in configs.items():  # small images or too few samples: refuse before training
+        try:
+            training_set_check(cfg)
+        except InrkitError as e:
+            raise InrkitError(f"--train {run}: {e}") from None
     # The trainer builds the validation set only after the first epoch: a bad one (or
     # scikit-image missing for the bundled photo) should fail now, not an epoch later.
     val_spec = next(iter(configs.values())).val_dataset
@@ -335,6 +354,7 @@ def run_study(
     scales: Sequence[float] = (2.0, 3.0, 4.0),
     overrides: list[str] | None = None,
     config: str | Path | None = None,
+    steps_per_epoch: int | None = None,
     force: bool = False,
     device: str = "auto",
     progress: bool | None = None,
@@ -350,6 +370,7 @@ def run_study(
         epochs: ``epoch_max`` of every run.
         overrides: ``--set key=value`` applied to every run's config.
         config: A recipe YAML instead of :data:`SEED_RECIPE`.
+        steps_per_epoch: Cap every epoch at this many steps (a CPU budget; None: whole epochs).
         force: Start runs whose recipe changed fresh instead of refusing.
         command: The command line, quoted in the report.
         log: Receives one line per step (what is skipped, trained, resumed, evaluated).
@@ -358,7 +379,7 @@ def run_study(
     out, root = Path(out_dir), layouts.data_root(root).expanduser()
     scales = list(dict.fromkeys(float(s) for s in scales))
     _check_out_dir(out)
-    configs, images = plan_runs(train_sets, root, epochs, overrides or [], config)
+    configs, images = plan_runs(train_sets, root, epochs, overrides or [], config, steps_per_epoch)
     if not eval_sets or len(set(eval_sets)) != len(eval_sets):
         raise InrkitError(f"--eval: give one or more different names, got {eval_sets!r}")
     opened = {n: (open_eval_set(n, root, scales), _eval_source(n, root)) for n in eval_sets}

@@ -43,7 +43,12 @@ def recipe_line(cfg: TrainConfig) -> str:
         f"{inp}x{inp} LR patches at scales {scales}" if inp else f"whole LR images at {scales}",
         f"{wrap.get('sample_q')} sampled pixels",
         "augmentation" if wrap.get("augment") else "no augmentation",
-        f"L1 loss; epochs {cfg.epoch_max}",
+        f"L1 loss; epochs {cfg.epoch_max}"
+        + (
+            f" of {cfg.steps_per_epoch} steps (CPU budget: --steps-per-epoch)"
+            if cfg.steps_per_epoch
+            else ""
+        ),
         f"validation: {val.get('name')} ({val_args})",
         f"scored: {EVALUATED}",
     ]

@@ -11,6 +11,7 @@ exactly where the last checkpoint left off. Runs under ``torchrun`` with DDP.
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import math
 import time
@@ -20,7 +21,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
+from torch.utils.data import DataLoader, Dataset, DistributedSampler, RandomSampler
 
 from inrkit.data.specs import make_dataset
 from inrkit.errors import InrkitError
@@ -53,14 +54,13 @@ def learning_rate(config: TrainConfig, epoch: int, step: int) -> float:
 
 
 def _loader(
+    dataset: Dataset,
     spec: dict[str, Any],
-    where: str,
     info: distributed.DistInfo,
     config: TrainConfig,
     epoch: int,
     train: bool,
 ) -> DataLoader:
-    dataset = make_dataset(spec, where)
     if info.enabled:
         sampler = DistributedSampler(
             dataset, info.world_size, info.rank, shuffle=train, seed=config.seed
@@ -86,6 +86,28 @@ def _loader(
         drop_last=train,
         persistent_workers=False,
     )
+
+
+def training_set(config: TrainConfig, world_size: int = 1) -> Dataset:
+    """The training data set, refused now (one line) if an epoch could not run.
+
+    Two mistakes surface only mid-epoch otherwise: an image smaller than the largest HR crop,
+    and fewer samples per rank than one batch (no step would run at all).
+    """
+    spec = config.train_dataset
+    dataset = make_dataset(spec, "train_dataset")
+    if hasattr(dataset, "check_sizes"):
+        dataset.check_sizes()
+    batch = spec["batch_size"]
+    if len(dataset) // world_size < max(batch // world_size, 1):
+        images = getattr(getattr(dataset, "dataset", None), "files", None)
+        held = f" ({len(images)} images x repeat)" if images else ""
+        raise InrkitError(
+            f"train_dataset: {len(dataset)} samples per epoch{held} is fewer than one batch "
+            f"of {batch}{f' on each of {world_size} processes' if world_size > 1 else ''}; "
+            "raise train_dataset.dataset.args.repeat or lower train_dataset.batch_size"
+        )
+    return dataset
 
 
 def _checkpoint(
@@ -167,6 +189,8 @@ def _train(config, out, resume_from, info, progress, tqdm) -> dict[str, Any]:  #
         best, step = extra.get("best_val", -math.inf), extra.get("step", 0)
         if resume_from and "rng" in extra and not info.enabled:
             set_rng_state(extra["rng"])
+    train_data = training_set(config, info.world_size)
+    val_data = make_dataset(config.val_dataset, "val_dataset") if config.val_dataset else None
     net = DistributedDataParallel(model) if info.enabled else model
     norm = norm_tensors(config.data_norm, info.device)
     if info.is_main:
@@ -178,12 +202,17 @@ def _train(config, out, resume_from, info, progress, tqdm) -> dict[str, Any]:  #
     try:
         for epoch in range(start, config.epoch_max + 1):
             t0 = time.perf_counter()
-            loader = _loader(config.train_dataset, "train_dataset", info, config, epoch, True)
+            loader = _loader(train_data, config.train_dataset, info, config, epoch, True)
             net.train()
             loss_sum, n = 0.0, 0
+            lr = learning_rate(config, epoch, step)
+            steps = len(loader)
+            if config.steps_per_epoch:
+                steps = min(steps, config.steps_per_epoch)
             bar = tqdm(
-                loader,
+                itertools.islice(loader, steps),
                 desc=f"epoch {epoch}/{config.epoch_max}",
+                total=steps,
                 leave=False,
                 disable=True if bar_off else None,
             )
@@ -216,7 +245,7 @@ def _train(config, out, resume_from, info, progress, tqdm) -> dict[str, Any]:  #
                 "lr": lr,
             }
             if config.val_dataset and config.epoch_val and epoch % config.epoch_val == 0:
-                val_loader = _loader(config.val_dataset, "val_dataset", info, config, epoch, False)
+                val_loader = _loader(val_data, config.val_dataset, info, config, epoch, False)
                 val = eval_psnr(
                     val_loader,
                     model,
