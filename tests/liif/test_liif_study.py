@@ -237,3 +237,60 @@ def test_seed_recipe_yaml_names_and_repeat(data_root: Path) -> None:
     assert ts.run == "b100" and ts.dataset["args"]["repeat"] == round(16_000 / 3)
     folder = study.training_set(str(data_root / "benchmark" / "B100" / "HR"), data_root)
     assert folder.run == "HR" and folder.dataset["name"] == "image-folder"
+
+
+def test_pretrained_row_compare_table_budget_and_warnings(
+    data_root: Path, tmp_path: Path, capsys
+) -> None:
+    out, fixture = tmp_path / "study", ROOT / "tests" / "fixtures" / "liif" / "edsr-small.pth"
+    compare = tmp_path / "seed.yaml"
+    compare.write_text(
+        "title: the seed's table\nrows:\n  div2k: {celebahq: 16.83}\n  b100: {celebahq: 8.78}\n"
+        "note: far below bicubic.\n"
+    )
+    extra = ["--pretrained", f"div2k={fixture}", "--compare", str(compare)]
+    assert main(_argv(data_root, out, "b100", "--steps-per-epoch", "1", *extra)) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert results["runs"]["b100"]["history"][0]["epoch"] == 1
+    assert results["runs"]["b100"]["config"]["steps_per_epoch"] == 1
+    history = (out / "runs" / "b100" / "history.jsonl").read_text().splitlines()
+    assert json.loads(history[0])["step"] == 1  # 3 images x repeat 1 would make 1 batch of 2
+    row = results["runs"]["div2k"]  # scored as given, equal to evaluating the file directly
+    opened = open_eval_set("celebahq", data_root, [2.0, 3.0])
+    direct = evaluate_images(load(fixture), opened.hr_images, [2.0, 3.0], "plain")
+    assert row["pretrained"] == str(fixture) and row["epochs"] == 1
+    assert row["results"]["celebahq"]["x2"] == pytest.approx(direct["results"]["model"]["x2"])
+    report = (out / "report.md").read_text()
+    assert "\n| div2k (pretrained) | " in report and "not trained by this study" in report
+    assert "## Beside: the seed's table" in report and "| b100 | 8.78 |" in report
+    assert "epochs 1, 1 steps each (a CPU budget: --steps-per-epoch)" in report
+    # Random weights and one step: far below bicubic, warned on the console and in the report.
+    assert results["warnings"] and all("below bicubic" in w for w in results["warnings"])
+    assert "## Warnings" in report and "warning: div2k on celebahq x2" in capsys.readouterr().err
+    assert not (out / "curves" / "div2k_loss.png").exists()
+
+
+@pytest.mark.parametrize(
+    "extra, expected",
+    [
+        (["--pretrained", "div2k"], "--pretrained: expected ROW=MODEL"),
+        (["--pretrained", "b100=x.pth"], "row 'b100' is also a trained run"),
+        (["--steps-per-epoch", "0"], "--steps-per-epoch"),
+        (["--compare", "missing.yaml"], "missing.yaml: no such file (--compare)"),
+    ],
+)
+def test_study_flag_errors(data_root: Path, tmp_path: Path, extra: list[str], expected: str):
+    proc = _cli("--train", "b100", "--root", str(data_root), "--out-dir", str(tmp_path), *extra)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1, proc.stderr
+    assert lines[0].startswith("inrkit: error:") and expected in lines[0]
+
+
+def test_study_refuses_small_training_images_before_training(tmp_path: Path) -> None:
+    _images(tmp_path / "small", ["a.png", "b.png", "c.png"], 0, size=(40, 40))
+    out = tmp_path / "out"  # the seed recipe's largest HR crop is 48 x 4 = 192 px
+    proc = _cli("--train", str(tmp_path / "small"), "--eval", "photos", "--out-dir", str(out))
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1, proc.stderr
+    assert "a.png: image is 40x40, smaller than the largest HR crop 192x192" in lines[0]
+    assert not list(out.glob("runs/*/*.pth"))

@@ -103,6 +103,22 @@ def add_study(subparsers: argparse._SubParsersAction) -> None:
         help="override a value of every run's config, e.g. --set "
         "train_dataset.batch_size=8 (repeatable; values are YAML)",
     )
+    p.add_argument(
+        "--pretrained",
+        action="append",
+        default=[],
+        metavar="ROW=MODEL",
+        help="also score a model this study does not train, as row ROW (a checkpoint or a "
+        "named model, e.g. div2k=edsr-baseline-liif: the authors' DIV2K-trained weights); "
+        "repeatable",
+    )
+    p.add_argument(
+        "--compare",
+        type=Path,
+        metavar="YAML",
+        help="published numbers to print beside the table: 'title', 'rows' ({row: {column: "
+        "PSNR}}) and an optional 'note' (e.g. studies/seed/seed_numbers.yaml)",
+    )
     mode = p.add_mutually_exclusive_group()
     mode.add_argument(
         "--resume-runs",
@@ -146,6 +162,10 @@ def command_line(args: argparse.Namespace) -> str:
         parts += ["--config", str(args.config)]
     for item in args.overrides:
         parts += ["--set", item]
+    for item in args.pretrained:
+        parts += ["--pretrained", item]
+    if args.compare is not None:
+        parts += ["--compare", str(args.compare)]
     return shlex.join(parts + (["--force"] if args.force else []))
 
 
@@ -170,6 +190,8 @@ def run_study(args: argparse.Namespace) -> int:
         overrides=args.overrides,
         config=args.config,
         steps_per_epoch=args.steps_per_epoch,
+        pretrained=study.parse_pretrained(args.pretrained),
+        compare=args.compare,
         force=args.force,
         device=args.device,
         progress=False if args.quiet else None,
@@ -177,5 +199,7 @@ def run_study(args: argparse.Namespace) -> int:
         log=note,
     )
     print(results_table(results))
+    for warning in results["warnings"]:  # shown even with --quiet: a number to distrust
+        tqdm.write(f"study: warning: {warning}", file=sys.stderr)
     note(f"wrote {args.out_dir / 'report.md'} and {args.out_dir / 'results.json'}")
     return 0

@@ -36,7 +36,7 @@ from inrkit.errors import InrkitError, file_error
 from inrkit.liif.config import TrainConfig, _read_yaml, apply_overrides, parse_config
 from inrkit.liif.eval_config import EVAL_SETS, OpenedEvalSet, open_eval_set
 from inrkit.liif.evaluate import evaluate_images, scale_key
-from inrkit.liif.study_report import collect_results, write_json, write_outputs
+from inrkit.liif.study_report import collect_results, read_compare, write_json, write_outputs
 from inrkit.liif.train import train
 from inrkit.liif.train import training_set as training_set_check
 from inrkit.train import distributed
@@ -248,16 +248,25 @@ EvalSets = dict[str, tuple[OpenedEvalSet, str]]  # name -> (opened set, where it
 
 
 def evaluate_run(
-    run_dir: Path, eval_sets: EvalSets, scales: list[float], device: str, progress: bool | None
+    run_dir: Path,
+    eval_sets: EvalSets,
+    scales: list[float],
+    device: str,
+    progress: bool | None,
+    checkpoint: Path | None = None,
 ) -> dict[str, Any]:
-    """Score ``run_dir/epoch-last.pth`` where ``run_dir/eval.json`` lacks a number; return it."""
+    """Score a model where ``run_dir/eval.json`` lacks a number; return the updated cache.
+
+    The model is ``run_dir/epoch-last.pth``, or ``checkpoint`` (a pretrained row).
+    """
     from inrkit.liif.checkpoint import load
 
-    ckpt = run_dir / "epoch-last.pth"
+    ckpt = checkpoint or run_dir / "epoch-last.pth"
     digest = _file_sha256(ckpt)
     cache = _read_json(run_dir / "eval.json")
     if cache.get("checkpoint_sha256") != digest:  # retrained: old numbers are void
-        cache = {"checkpoint_sha256": digest, "epoch": _trained_epoch(run_dir), "sets": {}}
+        epoch = int(load_trusted(ckpt).get("epoch") or 0) if checkpoint else _trained_epoch(run_dir)
+        cache = {"checkpoint_sha256": digest, "epoch": epoch, "sets": {}}
     model = None
     for name, (opened, source) in eval_sets.items():
         entry = cache["sets"].get(name)
@@ -301,6 +310,38 @@ def _is_done(cache: dict[str, Any], eval_sets: EvalSets, scales: list[float]) ->
     )
 
 
+def parse_pretrained(items: Sequence[str]) -> dict[str, str]:
+    """``RUN=MODEL`` pairs (``--pretrained``): rows scored but not trained by the study."""
+    pairs: dict[str, str] = {}
+    for item in items:
+        run, sep, model = item.partition("=")
+        run, model = run.strip(), model.strip()
+        if not sep or not run or not model:
+            raise InrkitError(f"--pretrained: expected ROW=MODEL, got {item!r}")
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", run):
+            raise InrkitError(f"--pretrained: row name {run!r} must be letters, digits, . _ -")
+        if run in pairs:
+            raise InrkitError(f"--pretrained: row {run!r} given twice")
+        pairs[run] = model
+    return pairs
+
+
+def below_bicubic(results: dict[str, Any], margin: float = 1.0) -> list[str]:
+    """One warning per (row, eval set, scale) scoring more than ``margin`` dB below bicubic."""
+    warnings = []
+    for run, r in results["runs"].items():
+        for name, cells in r["results"].items():
+            for key, cell in cells.items():
+                gap = results["bicubic"][name][key]["psnr"] - cell["psnr"]
+                if gap > margin:
+                    warnings.append(
+                        f"{run} on {name} {key}: {cell['psnr']:.2f} dB, {gap:.2f} dB below "
+                        "bicubic; check that training converged (loss curve), that the model "
+                        "saw this scale range, the data_norm, and which checkpoint was scored"
+                    )
+    return warnings
+
+
 def _eval_device(device: str) -> str:
     distributed.check_device(device)
     return ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
@@ -331,11 +372,6 @@ def plan_runs(
     configs = {
         ts.run: run_config(base, ts, epochs, overrides, source, steps_per_epoch) for ts in sets
     }
-    for run, cfg in configs.items():  # small images or too few samples: refuse before training
-        try:
-            training_set_check(cfg)
-        except InrkitError as e:
-            raise InrkitError(f"--train {run}: {e}") from None
     # The trainer builds the validation set only after the first epoch: a bad one (or
     # scikit-image missing for the bundled photo) should fail now, not an epoch later.
     val_spec = next(iter(configs.values())).val_dataset
@@ -355,6 +391,8 @@ def run_study(
     overrides: list[str] | None = None,
     config: str | Path | None = None,
     steps_per_epoch: int | None = None,
+    pretrained: dict[str, str] | None = None,
+    compare: str | Path | None = None,
     force: bool = False,
     device: str = "auto",
     progress: bool | None = None,
@@ -371,6 +409,10 @@ def run_study(
         overrides: ``--set key=value`` applied to every run's config.
         config: A recipe YAML instead of :data:`SEED_RECIPE`.
         steps_per_epoch: Cap every epoch at this many steps (a CPU budget; None: whole epochs).
+        pretrained: ``{row: model}``: models scored beside the trained ones, not trained here
+            (e.g. ``{'div2k': 'edsr-baseline-liif'}``, the authors' DIV2K-trained weights).
+        compare: A YAML of published numbers printed beside the table (see
+            :func:`~inrkit.liif.study_report.read_compare`).
         force: Start runs whose recipe changed fresh instead of refusing.
         command: The command line, quoted in the report.
         log: Receives one line per step (what is skipped, trained, resumed, evaluated).
@@ -380,10 +422,22 @@ def run_study(
     scales = list(dict.fromkeys(float(s) for s in scales))
     _check_out_dir(out)
     configs, images = plan_runs(train_sets, root, epochs, overrides or [], config, steps_per_epoch)
+    reference = read_compare(compare) if compare else None
+    pretrained = dict(pretrained or {})
+    if clash := sorted(set(pretrained) & set(configs)):
+        raise InrkitError(f"--pretrained: row {clash[0]!r} is also a trained run; rename it")
+    from inrkit.liif.checkpoint import resolve
+
+    models = {run: resolve(model) for run, model in pretrained.items()}
     if not eval_sets or len(set(eval_sets)) != len(eval_sets):
         raise InrkitError(f"--eval: give one or more different names, got {eval_sets!r}")
     opened = {n: (open_eval_set(n, root, scales), _eval_source(n, root)) for n in eval_sets}
     eval_device = _eval_device(device)
+    for run, cfg in configs.items():  # small images or too few samples: refuse before training
+        try:
+            training_set_check(cfg)
+        except InrkitError as e:
+            raise InrkitError(f"--train {run}: {e}") from None
     (out / "runs").mkdir(parents=True, exist_ok=True)
     _settle_recipes(
         out, {r: json.loads(json.dumps(c.to_dict())) for r, c in configs.items()}, force
@@ -402,7 +456,18 @@ def run_study(
             train(cfg, run_dir, resume=epoch > 0, device=device, progress=progress)
         log(f"{tag}: evaluating on {', '.join(eval_sets)}")
         caches[run] = evaluate_run(run_dir, opened, scales, eval_device, progress)
-    results = collect_results(out, configs, images, caches, opened, scales, command=command)
+    for run, path in models.items():
+        run_dir = out / "runs" / run
+        run_dir.mkdir(parents=True, exist_ok=True)
+        log(f"[pretrained] {run}: evaluating {pretrained[run]} on {', '.join(eval_sets)}")
+        caches[run] = evaluate_run(run_dir, opened, scales, eval_device, progress, path)
+    extra = {run: {"model": pretrained[run], "path": str(p)} for run, p in models.items()}
+    results = collect_results(
+        out, configs, images, caches, opened, scales, command=command, pretrained=extra
+    )
+    results["warnings"] = below_bicubic(results)
+    if reference:
+        results["compare"] = reference
     results["timings"]["wall_seconds"] = round(time.perf_counter() - t_start, 3)
     write_outputs(out, results)
     return results

@@ -45,7 +45,7 @@ def recipe_line(cfg: TrainConfig) -> str:
         "augmentation" if wrap.get("augment") else "no augmentation",
         f"L1 loss; epochs {cfg.epoch_max}"
         + (
-            f" of {cfg.steps_per_epoch} steps (CPU budget: --steps-per-epoch)"
+            f", {cfg.steps_per_epoch} steps each (a CPU budget: --steps-per-epoch)"
             if cfg.steps_per_epoch
             else ""
         ),
@@ -70,11 +70,26 @@ def collect_results(
     opened: dict[str, Any],
     scales: list[float],
     command: str,
+    pretrained: dict[str, dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """All numbers of the study as plain data (what results.json holds)."""
+    """All numbers of the study as plain data (what results.json holds).
+
+    ``pretrained`` maps a row to ``{'model', 'path'}``: models scored but not trained here.
+    """
     keys = [scale_key(s) for s in scales]
     bicubic: dict[str, dict[str, Any]] = {name: {} for name in opened}
     runs = {}
+    for run, info in (pretrained or {}).items():
+        sets = caches[run]["sets"]
+        runs[run] = {
+            "pretrained": info["model"],
+            "checkpoint": info["path"],
+            "checkpoint_sha256": caches[run]["checkpoint_sha256"],
+            "epochs": caches[run].get("epoch"),
+            "eval_seconds": {n: sets[n]["seconds"] for n in opened},
+            "results": {n: {k: sets[n]["model"][k] for k in keys} for n in opened},
+            "history": [],
+        }
     for run, cfg in configs.items():
         history = _history(out / "runs" / run)
         losses = [r["train_loss"] for r in history if "train_loss" in r]
@@ -118,7 +133,7 @@ def collect_results(
         "bicubic": bicubic,
         "runs": runs,
         "timings": {
-            "train_seconds": sum(r["train_seconds"] for r in runs.values()),
+            "train_seconds": sum(r.get("train_seconds", 0.0) for r in runs.values()),
             "eval_seconds": sum(sum(r["eval_seconds"].values()) for r in runs.values()),
         },
     }
@@ -128,7 +143,7 @@ def collect_results(
 def results_table(results: dict[str, Any]) -> str:
     """Markdown: rows = training sets + bicubic, columns = eval set x scale, best in bold."""
     columns = [(n, scale_key(s)) for n in results["eval_sets"] for s in results["scales"]]
-    rows = {run: r["results"] for run, r in results["runs"].items()}
+    rows = {_row_name(run, r): r["results"] for run, r in results["runs"].items()}
     rows["bicubic"] = results["bicubic"]
     shown = {
         row: {
@@ -149,6 +164,51 @@ def results_table(results: dict[str, Any]) -> str:
             texts.append(" / ".join(pair))
         lines.append(f"| {row} | " + " | ".join(texts) + " |")
     return "\n".join(lines)
+
+
+def read_compare(path: str | Path) -> dict[str, Any]:
+    """Published numbers to print beside the study's (``--compare FILE``), validated.
+
+    YAML: ``title`` (text), ``rows`` (``{row: {column: PSNR}}``) and an optional ``note``.
+    """
+    import yaml
+
+    from inrkit.errors import InrkitError, file_error
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise file_error(path, "no such file (--compare)") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        raise file_error(path, f"cannot read it as YAML ({type(e).__name__})") from None
+    rows = data.get("rows") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not isinstance(data.get("title"), str) or not rows:
+        raise InrkitError(f"{path}: needs a 'title' and 'rows' ({{row: {{column: PSNR}}}})")
+    for row, cells in rows.items():
+        ok = isinstance(cells, dict) and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in cells.values()
+        )
+        if not ok or not cells:
+            raise InrkitError(f"{path}: rows.{row} must map column names to numbers")
+    return {"title": data["title"], "rows": rows, "note": str(data.get("note", "")).strip()}
+
+
+def compare_markdown(compare: dict[str, Any]) -> list[str]:
+    """The ``--compare`` table and its note, as report lines."""
+    columns = list(dict.fromkeys(c for cells in compare["rows"].values() for c in cells))
+    lines = ["", f"## Beside: {compare['title']}", ""]
+    lines.append("| row | " + " | ".join(columns) + " |")
+    lines.append("|---|" + "---:|" * len(columns))
+    for row, cells in compare["rows"].items():
+        lines.append(f"| {row} | " + " | ".join(_fmt(cells.get(c), ".2f") for c in columns) + " |")
+    if compare["note"]:
+        lines += ["", compare["note"]]
+    return lines
+
+
+def _row_name(run: str, r: dict[str, Any]) -> str:
+    return f"{run} (pretrained)" if r.get("pretrained") else run
 
 
 def _fmt(value: float | None, spec: str) -> str:
@@ -179,6 +239,17 @@ def report_markdown(results: dict[str, Any], curves: dict[str, dict[str, str]]) 
             f"- {name}: {info['images']} images, {info['protocol']} protocol "
             f"({info['protocol_notes']}){notes}"
         )
+    for run, r in results["runs"].items():
+        if r.get("pretrained"):
+            lines.append(
+                f"- {run} (pretrained): `{r['pretrained']}` (epoch {r['epochs']}, sha256 "
+                f"{r['checkpoint_sha256'][:12]}…), scored as given, not trained by this study"
+            )
+    if results.get("compare"):
+        lines += compare_markdown(results["compare"])
+    if results.get("warnings"):
+        lines += ["", "## Warnings", ""]
+        lines += [f"- **{w}**" for w in results["warnings"]]
     lines += [
         "",
         "## Runs",
@@ -188,6 +259,8 @@ def report_markdown(results: dict[str, Any], curves: dict[str, dict[str, str]]) 
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for run, r in results["runs"].items():
+        if r.get("pretrained"):
+            continue
         data, repeat = r["train_dataset"], r["train_dataset"].get("args", {}).get("repeat", 1)
         cells = [
             run,
@@ -262,7 +335,9 @@ def write_outputs(out: Path, results: dict[str, Any]) -> None:
     folder = out / "curves"
     folder.mkdir(exist_ok=True)
     curves: dict[str, dict[str, str]] = {}
-    for run in results["runs"]:
+    for run, r in results["runs"].items():
+        if r.get("pretrained"):  # nothing trained, no curves
+            continue
         curves[run] = {}
         for kind in ("loss", "psnr"):
             src = out / "runs" / run / f"{kind}.png"
