@@ -2,7 +2,9 @@
 
 ``inrkit data fetch div2k|benchmark|celebahq --root DIR`` downloads (resumably) and unpacks
 the public archives; ``inrkit data prepare-celebahq SRC_DIR --root DIR`` resizes the CelebAHQ
-originals. The root defaults to ``$INRKIT_DATA_ROOT``, else ``./load`` as in the official code.
+originals; ``inrkit data make-lr HR_DIR --scale 2,3,4 --out DIR`` makes the benchmarks' MATLAB
+bicubic LR images of a folder. The root defaults to ``$INRKIT_DATA_ROOT``, else ``./load`` as in
+the official code.
 ``inrkit data scenes --preset cars|clevr --n N --size S --out DIR`` renders a synthetic 3D scene
 data set for GIRAFFE with ground-truth poses.
 """
@@ -61,8 +63,53 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     c.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     c.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    _add_make_lr_parser(commands)
     _add_scenes_parser(commands)
     p.set_defaults(run=run)
+
+
+def parse_int_scales(text: str) -> list[int]:
+    """``4`` or ``2,3,4``: positive integer scales."""
+    scales = []
+    for part in text.split(","):
+        try:
+            value = int(part)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"scale must be a positive integer, got {part!r}")
+        scales.append(value)
+    return scales
+
+
+def _add_make_lr_parser(commands: argparse._SubParsersAction) -> None:
+    m = commands.add_parser(
+        "make-lr",
+        help="make the bicubic LR images of a folder of HR images, as the SR benchmarks'",
+        description="Downscale every image in HR_DIR by each scale as the SR benchmarks' LR "
+        "images were made: the image cropped to a multiple of the scale, then MATLAB's "
+        "imresize(img, 1/s, 'bicubic') (antialiased), bit for bit. Writes DIR/X{s}/NAMEx{s}.png "
+        "(the layout of ROOT/benchmark/SET/LR_bicubic); grey images stay grey. Nothing is "
+        "written unless every input is usable, and existing outputs are kept unless "
+        "--overwrite.",
+    )
+    m.add_argument("hr_dir", type=Path, metavar="HR_DIR", help="folder of the HR images")
+    m.add_argument(
+        "--scale",
+        type=parse_int_scales,
+        default=[2, 3, 4],
+        metavar="S[,S...]",
+        help="integer downscaling factors (default: 2,3,4)",
+    )
+    m.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="output folder, e.g. ROOT/benchmark/SET/LR_bicubic beside SET/HR",
+    )
+    m.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    m.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
 
 
 def _add_scenes_parser(commands: argparse._SubParsersAction) -> None:
@@ -136,6 +183,19 @@ def run(args: argparse.Namespace) -> int:
             f"in {done.folder / 'split.json'}"
         )
         return 0
+    if args.data_command == "make-lr":
+        from inrkit.data.make_lr import make_lr
+
+        made = make_lr(
+            args.hr_dir, args.scale, args.out, overwrite=args.overwrite, progress=not args.quiet
+        )
+        folders = [f"X{s}" for s in dict.fromkeys(args.scale)]
+        where = folders[0] if len(folders) == 1 else "{" + ",".join(folders) + "}"
+        say(
+            f"{made.folder}/{where}: {made.written} LR images of {made.images} HR images "
+            f"in {made.seconds:.1f} s"
+        )
+        return 0
     if args.data_command == "scenes":
         from inrkit.data.scenes import write_scenes
 
@@ -157,5 +217,6 @@ def run(args: argparse.Namespace) -> int:
         )
         return 0
     raise InrkitError(
-        "choose a data command: fetch, prepare-celebahq or scenes (see 'inrkit data --help')"
+        "choose a data command: fetch, prepare-celebahq, make-lr or scenes "
+        "(see 'inrkit data --help')"
     )
