@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import math
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,33 +19,56 @@ from inrkit.data.photos import photo_dir  # noqa: E402
 from inrkit.giraffe import save  # noqa: E402
 from inrkit.giraffe.model import GiraffeModel  # noqa: E402
 
+SHARED_EDSR = TESTS.parent.parent / "shared" / "weights" / "liif" / "edsr-baseline-liif.pth"
 
-def _demo(out: Path, giraffe: Path, *extra: str) -> subprocess.CompletedProcess:
+
+def _demo(out: Path, giraffe: Path, cache: Path, *extra: str) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "inrkit", "demo", "--out-dir", str(out), "--scale", "1.5"]
     cmd += ["--model", str(TESTS / "fixtures" / "liif" / "edsr-small.pth")]
     cmd += ["--giraffe-model", str(giraffe), *extra]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    # Offline with an empty cache: the official model is fetched only if a test put it there.
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "INRKIT_OFFLINE": "1"}
+    env["INRKIT_CACHE_DIR"] = str(cache)
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
 
 
 def test_demo_writes_the_pictures_and_gifs_and_never_clobbers(tmp_path: Path) -> None:
     giraffe = save(GiraffeModel(network=tiny_network(), config=TINY), tmp_path / "g.pt")
-    out = tmp_path / "demo"
-    done = _demo(out, giraffe)
+    out, cache = tmp_path / "demo", tmp_path / "cache"
+    done = _demo(out, giraffe, cache)
     assert done.returncode == 0, done.stderr
-    lr = Image.open(photo_dir() / "chelsea.png")
-    with Image.open(out / "liif.png") as sr:
-        assert sr.size == (math.floor(lr.width * 1.5 + 0.5), math.floor(lr.height * 1.5 + 0.5))
-    for name in ("bicubic.png", "side_by_side.png", "zoom.png"):
-        assert (out / name).is_file(), name
+    # The official model cannot be fetched offline: one line says so, and the demo goes on.
+    assert done.stderr.startswith("inrkit demo: going on without the official model: edsr-b")
+    assert len(done.stderr.splitlines()) == 1 and "INRKIT_OFFLINE" in done.stderr
+    hr = Image.open(photo_dir() / "chelsea.png")
+    with Image.open(out / "input.png") as lr:  # downsampled by 1.5, then upscaled back
+        assert lr.size == (round(hr.width / 1.5), round(hr.height / 1.5))
+    for name in ("liif.png", "bicubic.png"):
+        with Image.open(out / name) as img:
+            assert img.size == hr.size
+    assert (out / "side_by_side.png").is_file() and (out / "zoom.png").is_file()
+    assert not (out / "official.png").exists()
+    psnr = [float(v) for v in re.findall(r"(\d+\.\d\d) dB", done.stdout)]
+    assert len(psnr) == 2 and psnr[0] > 25  # bicubic; the small test model is untrained
     for program in ("object_rotation", "object_translation_horizontal"):
         gif = out / "giraffe" / program / f"{program}.gif"
         with Image.open(gif) as anim:  # (the tiny model's frames may all be alike)
             assert anim.format == "GIF" and anim.size[0] > 32 * 4
         assert str(gif) in done.stdout
-    again = _demo(out, giraffe)
+    again = _demo(out, giraffe, cache)
     assert again.returncode == 2 and "already exists (use --overwrite)" in again.stderr
-    assert _demo(out, giraffe, "--overwrite").returncode == 0
-    missing = _demo(tmp_path / "other", tmp_path / "nope.pt")
+    if SHARED_EDSR.is_file():  # the official model, as a cached file: the third panel
+        (cache / "liif").mkdir(parents=True)
+        shutil.copy(SHARED_EDSR, cache / "liif" / "edsr-baseline-liif.pth")
+    done = _demo(out, giraffe, cache, "--overwrite")
+    assert done.returncode == 0, done.stderr
+    if SHARED_EDSR.is_file():
+        assert done.stderr == "" and "official edsr-baseline-liif" in done.stdout
+        with Image.open(out / "official.png") as img:
+            assert img.size == hr.size
+        official = float(re.search(r"official edsr-baseline-liif (\d+\.\d\d) dB", done.stdout)[1])
+        bicubic = float(re.search(r"bicubic (\d+\.\d\d) dB", done.stdout)[1])
+        assert official > bicubic + 0.3  # the trained model beats bicubic on a photo
+    missing = _demo(tmp_path / "other", tmp_path / "nope.pt", cache)
     assert missing.returncode == 2 and "nope.pt" in missing.stderr
     assert "Traceback" not in missing.stderr and not (tmp_path / "other").exists()

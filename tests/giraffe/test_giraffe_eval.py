@@ -202,5 +202,5 @@ def test_the_installed_command_reports_missing_weights_in_one_line(
     )
     assert result.returncode == 2 and result.stdout == ""
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("inrkit: error: FID Inception weights: ")
+    assert len(lines) == 1 and lines[0].startswith("inrkit: error: pytorch-fid-inception: ")
     assert FID_WEIGHTS_URL in lines[0]

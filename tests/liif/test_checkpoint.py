@@ -16,8 +16,11 @@ import torch
 from safetensors import safe_open
 
 from inrkit.errors import InrkitError
+from inrkit.io.cache import cache_dir
 from inrkit.liif import checkpoint
-from inrkit.liif.checkpoint import OFFICIAL_MODELS, cache_dir, load, resolve, save
+from inrkit.liif.checkpoint import OFFICIAL_MODELS, load, resolve, save
+from inrkit.weights import CATALOGUE
+from inrkit.weights.fetch import file_digest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "liif"
 PTH_FIXTURES = sorted(FIXTURES.glob("*.pth"))
@@ -230,7 +233,7 @@ def test_directories_and_unknown_names(tmp_path, monkeypatch):
 def test_official_models_and_cache_dir(tmp_path, monkeypatch):
     assert set(OFFICIAL_MODELS) == {"edsr-baseline-liif", "rdn-liif"}
     for name, entry in OFFICIAL_MODELS.items():
-        assert entry.name == name and entry.filename == f"{name}.pth"
+        assert entry.name == name and entry.cache_name == f"liif/{name}.pth"
         assert entry.url.startswith("https://")
     with pytest.raises(dataclasses.FrozenInstanceError):
         OFFICIAL_MODELS["rdn-liif"].url = "x"  # type: ignore[misc]
@@ -264,10 +267,21 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture
 def mirror(tmp_path, monkeypatch):
-    """A real HTTP server on 127.0.0.1 serving ``edsr-baseline-liif.pth`` (a small fixture)."""
+    """A real HTTP server on 127.0.0.1 serving ``edsr-baseline-liif.pth`` (a small fixture).
+
+    The catalogue entry takes the fixture's size and checksum, and pip (the source tried
+    before the link) looks in an empty folder of wheels, so the link is what delivers.
+    """
     root = tmp_path / "mirror"
     root.mkdir()
     shutil.copy(EDSR, root / "edsr-baseline-liif.pth")
+    size, sha256 = file_digest(EDSR)
+    entry = dataclasses.replace(CATALOGUE["edsr-baseline-liif"], size=size, sha256=sha256)
+    monkeypatch.setitem(CATALOGUE, "edsr-baseline-liif", entry)
+    (tmp_path / "no-wheels").mkdir()
+    for var, value in (("PIP_NO_INDEX", "1"), ("PIP_FIND_LINKS", str(tmp_path / "no-wheels"))):
+        monkeypatch.setenv(var, value)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
     handler = functools.partial(_Handler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.requests, server.cut_short, server.root = [], False, root
@@ -324,8 +338,8 @@ def test_download_cut_short_leaves_no_file(mirror, tmp_path):
 
 
 def test_checksum_mismatch_leaves_no_file(mirror, tmp_path, monkeypatch):
-    entry = dataclasses.replace(OFFICIAL_MODELS["edsr-baseline-liif"], sha256="0" * 64)
-    monkeypatch.setitem(OFFICIAL_MODELS, "edsr-baseline-liif", entry)
+    entry = dataclasses.replace(CATALOGUE["edsr-baseline-liif"], sha256="0" * 64)
+    monkeypatch.setitem(CATALOGUE, "edsr-baseline-liif", entry)
     assert "sha256 mismatch" in _error("edsr-baseline-liif")
     assert os.listdir(tmp_path / "cache" / "liif") == []
 

@@ -17,12 +17,12 @@ from typing import NoReturn
 from tqdm import tqdm
 
 from inrkit import __version__
-from inrkit.cli import data, demo, giraffe, liif, serve, upscale
+from inrkit.cli import data, demo, giraffe, liif, models, serve, upscale
 from inrkit.errors import InrkitError
 
 PROG = "inrkit"
 # The command groups, in the order ``inrkit --help`` lists them; add a module here to add one.
-COMMANDS = [upscale, liif, giraffe, data, demo, serve]
+COMMANDS = [upscale, liif, giraffe, data, models, demo, serve]
 EXIT_INTERRUPTED = 130  # the shell's code for SIGINT (128 + 2)
 
 

@@ -9,12 +9,12 @@ the config in the official YAML layout, so that our files rebuild themselves and
 code (which ignores extra keys) still reads them.
 
 The official pretrained models are named by their preset (``cars_64``, ``ffhq_256``, ...) and
-fetched once into ``<cache>/giraffe/``. Every problem is a one-line :class:`InrkitError`.
+fetched once into ``<cache>/giraffe/`` by :func:`inrkit.weights.fetch`. Every problem is a
+one-line :class:`InrkitError`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from dataclasses import replace
@@ -29,16 +29,16 @@ from inrkit.errors import InrkitError, file_error
 from inrkit.giraffe.config import GiraffeConfig
 from inrkit.giraffe.model import Giraffe, GiraffeModel
 from inrkit.giraffe.official_config import from_official, resolve_config, to_official
-from inrkit.giraffe.presets import PRESETS, PRETRAINED, Pretrained, preset_key
-from inrkit.io.cache import cache_dir, cached_download, local_file
+from inrkit.giraffe.presets import PRESETS, PRETRAINED, preset_key
+from inrkit.io.cache import local_file
 from inrkit.io.files import atomic_write
 from inrkit.train.checkpoints import cpu_copy, load_weights_only
+from inrkit.weights import CATALOGUE, fetch
 
 FORMAT = "giraffe-v1"
 DEFAULT_NAME = "default"
-DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "weights" / "default.pt"
+DEFAULT_MODEL_PATH = CATALOGUE["giraffe-default"].bundled
 """Where the trained default model will ship (see the GIRAFFE training issue)."""
-_PAGE = "https://github.com/autonomousvision/giraffe#using-pre-trained-models"
 _EXISTS = "already exists (pass overwrite=True to replace it)"
 
 
@@ -54,14 +54,14 @@ def resolve(path_or_name: str | Path, *, download: bool = True) -> tuple[Path, s
 
     Raises:
         InrkitError: a folder, an unknown name, or an official model that is not cached and
-            cannot be downloaded (the message says which URL to fetch and where to put it).
+            cannot be fetched (the message names every source tried and ``--from-file``).
     """
     path = local_file(path_or_name)
     if path is not None:
         return path, None
     name = str(path_or_name)
     if name == DEFAULT_NAME:
-        if DEFAULT_MODEL_PATH.is_file():
+        if DEFAULT_MODEL_PATH is not None and DEFAULT_MODEL_PATH.is_file():
             return DEFAULT_MODEL_PATH, None
         raise InrkitError(
             "no default GIRAFFE model is bundled with this build yet; pass --model with a "
@@ -71,20 +71,7 @@ def resolve(path_or_name: str | Path, *, download: bool = True) -> tuple[Path, s
     if key is None:
         known = ", ".join(PRETRAINED)
         raise file_error(name, f"no such file, and not an official model name (known: {known})")
-    return _fetch(name, PRETRAINED[key], download), key
-
-
-def _fetch(name: str, model: Pretrained, download: bool) -> Path:
-    def check_prefix(path: Path) -> str | None:
-        # The official file names end in the first hex digits of their sha256 (torch.hub style).
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if digest.startswith(model.sha256_prefix):
-            return None
-        return f"sha256 {digest[:8]}... does not match the name"
-
-    dest = cache_dir() / "giraffe" / model.filename
-    page = f"see {_PAGE}"
-    return cached_download(name, model.url, dest, page=page, download=download, verify=check_prefix)
+    return fetch(key, download=download), key
 
 
 # ----- reading ------------------------------------------------------------------------------

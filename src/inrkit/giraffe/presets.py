@@ -18,6 +18,7 @@ from inrkit.giraffe.config import (
     GiraffeConfig,
     NeuralRendererConfig,
 )
+from inrkit.weights.catalogue import CATALOGUE, GIRAFFE_OFFICIAL
 
 _FACES_PROGRAM = ("object_rotation", "interpolate_app", "interpolate_shape")
 _CLEVR_PROGRAM = ("render_add_clevr10", "render_add_clevr6", "object_translation_circle")
@@ -168,17 +169,7 @@ class Pretrained:
         return self.filename.rsplit("-", 1)[-1].split(".")[0]
 
 
-_S3 = "https://s3.eu-central-1.amazonaws.com/avg-projects/giraffe/models/"
+# Files, checksums and links live in the catalogue of named weights, which also fetches them.
 PRETRAINED: dict[str, Pretrained] = {
-    "cars_64": Pretrained("cars_64", _S3 + "checkpoint_compcars64-e85060a0.pt"),
-    "cats_64": Pretrained("cats_64", _S3 + "checkpoint_cats64-ff00b26f.pt"),
-    "celeba_64": Pretrained("celeba_64", _S3 + "checkpoint_celeba64-dbe11f3e.pt"),
-    "chairs_64": Pretrained("chairs_64", _S3 + "checkpoint_chairs64-114befac.pt"),
-    "church_64": Pretrained("church_64", _S3 + "checkpoint_church64-03c09878.pt"),
-    "cars_256": Pretrained("cars_256", _S3 + "checkpoint_cars256-d9ea5e11.pt"),
-    "celebahq_256": Pretrained("celebahq_256", _S3 + "checkpoint_celebahq256-d5b11030.pt"),
-    "church_256": Pretrained("church_256", _S3 + "checkpoint_church256-ebd63480.pt"),
-    "clevr2_256": Pretrained("clevr2_256", _S3 + "checkpoint_clevr2256-96bd7074.pt"),
-    "clevr2345_256": Pretrained("clevr2345_256", _S3 + "checkpoint_clevr2345256-aa03cd59.pt"),
-    "ffhq_256": Pretrained("ffhq_256", _S3 + "checkpoint_ffhq256-fa488759.pt"),
+    name: Pretrained(name, str(CATALOGUE[name].url)) for name in GIRAFFE_OFFICIAL
 }

@@ -8,14 +8,14 @@ Two formats are read:
 * ``.safetensors`` with the model spec as JSON under the metadata key ``"inrkit.spec"``.
 
 Official pretrained models are named (``"edsr-baseline-liif"``, ``"rdn-liif"``) and fetched
-once into :func:`cache_dir`. Every problem with a file is a one-line :class:`InrkitError`.
+once into the cache by :func:`inrkit.weights.fetch`, checksum verified. Every problem with a
+file is a one-line :class:`InrkitError`.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,73 +25,41 @@ from safetensors.torch import save_file
 from torch import nn
 
 from inrkit.errors import InrkitError, file_error
-from inrkit.io.cache import cache_dir, cached_download, local_file
+from inrkit.io.cache import local_file
 from inrkit.io.files import atomic_write
 from inrkit.liif.spec import SpecError, make_model
 from inrkit.train.checkpoints import cpu_copy, load_weights_only
+from inrkit.weights import CATALOGUE, WeightsFile, fetch
 
 FORMAT = "liif-v1"
 _LIIF_NAMES = ("liif", "metasr")
-_README = "https://github.com/yinboc/liif#quick-start"
 _EXISTS = "already exists (pass overwrite=True to replace it)"
 
 
-@dataclass(frozen=True)
-class OfficialModel:
-    """A pretrained model published with the paper."""
-
-    name: str
-    """Name users pass to :func:`load`."""
-    filename: str
-    """File name in the cache folder (and on the download mirror)."""
-    url: str
-    """Direct download link (the official README's Dropbox link with ``dl=1``)."""
-    sha256: str | None
-    """Checksum of the file, when known."""
-    description: str
-    """One line for listings."""
-    page: str = _README
-    """Where to fetch it by hand when the direct link fails."""
-
-
-OFFICIAL_MODELS: dict[str, OfficialModel] = {
-    "edsr-baseline-liif": OfficialModel(
-        name="edsr-baseline-liif",
-        filename="edsr-baseline-liif.pth",
-        url="https://www.dropbox.com/s/6f402wcn4v83w2v/edsr-baseline-liif.pth?dl=1",
-        sha256=None,
-        description="EDSR-baseline encoder + LIIF, trained on DIV2K (19 MB)",
-        page="https://drive.google.com/file/d/1wBHSrgPLOHL_QVhPAIAcDC30KSJLf67x/view",
-    ),
-    "rdn-liif": OfficialModel(
-        name="rdn-liif",
-        filename="rdn-liif.pth",
-        url="https://www.dropbox.com/s/mzha6ll9kb9bwy0/rdn-liif.pth?dl=1",
-        sha256=None,
-        description="RDN encoder + LIIF, trained on DIV2K (256 MB)",
-        page="https://drive.google.com/file/d/1xaAx6lBVVw_PJ3YVp02h3k4HuOAXcUkt/view",
-    ),
+# The official pretrained models, by the names users pass; their files, checksums and sources
+# are in the catalogue of named weights, which also fetches them.
+OFFICIAL_MODELS: dict[str, WeightsFile] = {
+    name: CATALOGUE[name] for name in ("edsr-baseline-liif", "rdn-liif")
 }
-
 
 # The trained default model ships inside the package (see the LIIF training issue).
 DEFAULT_NAME = "default"
-DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "weights" / "default.safetensors"
+DEFAULT_MODEL_PATH = CATALOGUE["liif-default"].bundled
 
 
 def resolve(path_or_name: str | Path, *, download: bool = True) -> Path:
-    """The checkpoint file for a path or an official model name, downloading it if needed.
+    """The checkpoint file for a path or an official model name, fetching it if needed.
 
     Raises:
         InrkitError: a folder, an unknown name, or an official model that is not cached and
-            cannot be downloaded (the message says which URL to fetch and where to put it).
+            cannot be fetched (the message names every source tried and ``--from-file``).
     """
     path = local_file(path_or_name)
     if path is not None:
         return path
     name = str(path_or_name)
     if name == DEFAULT_NAME:
-        if DEFAULT_MODEL_PATH.is_file():
+        if DEFAULT_MODEL_PATH is not None and DEFAULT_MODEL_PATH.is_file():
             return DEFAULT_MODEL_PATH
         known = ", ".join(OFFICIAL_MODELS)
         raise InrkitError(
@@ -101,10 +69,7 @@ def resolve(path_or_name: str | Path, *, download: bool = True) -> Path:
     if name not in OFFICIAL_MODELS:
         known = ", ".join(OFFICIAL_MODELS)
         raise file_error(name, f"no such file, and not an official model name (known: {known})")
-    model = OFFICIAL_MODELS[name]
-    dest = cache_dir() / "liif" / model.filename
-    page = f"or from {model.page}"
-    return cached_download(name, model.url, dest, page=page, download=download, sha256=model.sha256)
+    return fetch(name, download=download)
 
 
 # ----- reading ------------------------------------------------------------------------------

@@ -16,13 +16,13 @@ forward pass is pytorch-fid's ``InceptionV3(output_blocks=[3])``: resize to 299x
 (bilinear, ``align_corners=False``), scale [0, 1] to [-1, 1], and return the 2048-d features
 of the final average pool ("pool3"), on which FID and KID are computed.
 
-The weights come from a path or the inrkit cache (:func:`inception_weights_path`), downloaded
-there once when online; offline, the error names the URL and where to save the file.
+The weights come from a path or the inrkit cache (:func:`inception_weights_path`): the named
+file ``pytorch-fid-inception`` of :mod:`inrkit.weights`, fetched there once when online and
+checked against the start of its sha256; offline, the error names the URL and ``--from-file``.
 """
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import torch
@@ -30,16 +30,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from inrkit.errors import file_error
-from inrkit.io.cache import cache_dir, cached_download
 from inrkit.train.checkpoints import load_weights_only
+from inrkit.weights import CATALOGUE, cache_path, fetch
 
-FID_WEIGHTS_URL = (
-    "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/"
-    "pt_inception-2015-12-05-6726825d.pth"
-)
-FID_WEIGHTS_FILE = "pt_inception-2015-12-05-6726825d.pth"
-_SHA256_PREFIX = "6726825d"  # torch.hub names files after the start of their sha256
-_PAGE = "see https://github.com/mseitzer/pytorch-fid"
+_WEIGHTS = "pytorch-fid-inception"  # the catalogue's name for pytorch-fid's file
+FID_WEIGHTS_URL = str(CATALOGUE[_WEIGHTS].url)
+FID_WEIGHTS_FILE = Path(str(CATALOGUE[_WEIGHTS].cache_name)).name
 FEATURE_DIM = 2048
 INPUT_SIZE = 299
 N_CLASSES = 1008
@@ -284,14 +280,7 @@ class FIDInceptionV3(nn.Module):
 # ----- weights ------------------------------------------------------------------------------
 def cached_weights_path() -> Path:
     """Where the FID weights live in the inrkit cache."""
-    return cache_dir() / "inception" / FID_WEIGHTS_FILE
-
-
-def _check_prefix(path: Path) -> str | None:
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest.startswith(_SHA256_PREFIX):
-        return None
-    return f"sha256 {digest[:8]}... does not match the name"
+    return cache_path(CATALOGUE[_WEIGHTS])
 
 
 def inception_weights_path(path: str | Path | None = None, *, download: bool = True) -> Path:
@@ -309,14 +298,7 @@ def inception_weights_path(path: str | Path | None = None, *, download: bool = T
         if not path.is_file():
             raise file_error(path, f"no such file (the FID Inception weights: {FID_WEIGHTS_URL})")
         return path
-    return cached_download(
-        "FID Inception weights",
-        FID_WEIGHTS_URL,
-        cached_weights_path(),
-        page=_PAGE,
-        download=download,
-        verify=_check_prefix,
-    )
+    return fetch(_WEIGHTS, download=download)
 
 
 def load_inception(
