@@ -13,11 +13,11 @@ from giraffe_testlib import TINY, one_thread, tiny_network  # noqa: F401
 
 import inrkit.cli
 import inrkit.giraffe as giraffe
+import inrkit.io.video
 from inrkit.cli import ArgumentParser
 from inrkit.cli import giraffe as giraffe_cli
 from inrkit.errors import InrkitError
 from inrkit.giraffe import programs
-from inrkit.giraffe.animation import ffmpeg_executable
 from inrkit.giraffe.model import GiraffeModel
 
 
@@ -144,19 +144,23 @@ def test_corrupt_and_missing_files(tmp_path: Path) -> None:
     assert code == 2 and "not an official model name" in error
 
 
-@pytest.mark.skipif(ffmpeg_executable() is not None, reason="an ffmpeg backend is installed")
-def test_mp4_without_ffmpeg(tiny_ckpt: Path, tmp_path: Path) -> None:
-    code, error = run_cli(
-        "giraffe",
-        "render",
-        "--model",
-        str(tiny_ckpt),
-        "--out-dir",
-        str(tmp_path),
-        "--format",
-        "mp4",
-    )
+def test_mp4_without_ffmpeg(tiny_ckpt: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(inrkit.io.video, "ffmpeg_executable", lambda: None)
+    argv = ["giraffe", "render", "--model", str(tiny_ckpt), "--out-dir", str(tmp_path)]
+    code, error = run_cli(*argv, "--format", "mp4")
     assert code == 2 and "MP4 output needs ffmpeg" in error
+    assert "imageio-ffmpeg" in error and not any(tmp_path.iterdir())
+
+
+def test_render_mp4(tiny_ckpt: Path, tmp_path: Path) -> None:
+    """--format mp4 with the ffmpeg that imageio-ffmpeg ships: every frame, the grid's size."""
+    argv = ["giraffe", "render", "--model", str(tiny_ckpt), "--out-dir", str(tmp_path)]
+    flags = ["--program", "object_rotation", "--n-samples", "1", "--steps", "3"]
+    assert run_cli(*argv, *flags, "--format", "mp4") == (0, "")
+    video = tmp_path / "object_rotation" / "object_rotation.mp4"
+    info = inrkit.io.video.probe(video)
+    assert (info.height, info.width, info.fps) == (36, 36, 30)
+    assert inrkit.io.video.count_frames(video) == 6  # a full turn of 2 x 3 steps
 
 
 def test_group_without_command_prints_help(capsys) -> None:

@@ -1,18 +1,21 @@
-"""``inrkit giraffe render``: the paper's controllable animations as GIFs, MP4s and PNG strips.
+"""``inrkit giraffe render``: the paper's controllable animations as GIFs, MP4s and PNG strips,
+or a keyframed path (``--path``, :mod:`inrkit.giraffe.keyframes`).
 
 Everything cheap is checked before the model is loaded: the counts and names (while parsing),
-the config, and that no output exists (without ``--overwrite``). Torch and the model are
-imported inside :func:`run`, so ``inrkit --help`` stays fast; the names below are equal to
-``inrkit.giraffe.PROGRAMS`` / ``PRESETS`` (a test checks it).
+the config, the path file, and that no output exists (without ``--overwrite``). Torch and the
+model are imported inside :func:`run`, so ``inrkit --help`` stays fast; the names below are
+equal to ``inrkit.giraffe.PROGRAMS`` / ``PRESETS`` (a test checks it).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from inrkit.cli.giraffe_eval import add_eval
+from inrkit.cli.giraffe_mesh import add_mesh
 from inrkit.cli.giraffe_train import add_train
 from inrkit.errors import InrkitError, file_error
 
@@ -44,6 +47,8 @@ PRESETS = (
     "ffhq_256",
 )
 MAX_SAMPLES, MAX_STEPS = 256, 1000  # as inrkit.giraffe.programs
+MAX_PATH_FRAMES, MAX_FPS = 5000, 60.0  # as inrkit.giraffe.keyframes
+PROGRAM_DEFAULTS = {"n_samples": 15, "steps": 32, "seed": 0}
 
 
 def _whole(text: str, lo: int, hi: int, what: str) -> int:
@@ -80,6 +85,22 @@ def program(text: str) -> str:
     return name
 
 
+def fps(text: str) -> float:
+    """Frames per second of a path: a number in (0, MAX_FPS]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value <= MAX_FPS:
+        raise argparse.ArgumentTypeError(f"fps must be in (0, {MAX_FPS:g}], got {text!r}")
+    return value
+
+
+def path_frames(text: str) -> int:
+    """Frames of a path: 1 to MAX_PATH_FRAMES."""
+    return _whole(text, 1, MAX_PATH_FRAMES, "frames")
+
+
 def _config_program(name: str) -> str:
     try:
         return program(name)
@@ -103,7 +124,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "DIR/NAME/NAME.gif (a looping grid of the samples; .mp4 with --format mp4, which needs "
         "ffmpeg) and DIR/NAME/NAME_0000.png, ... (six frames of each sample side by side). "
         f"Programs: {', '.join(PROGRAMS)} (object_translation_depth = "
-        f"object_translation_vertical). Presets: {', '.join(PRESETS)}.",
+        f"object_translation_vertical). Presets: {', '.join(PRESETS)}. With --path FILE, a "
+        "keyframed path (JSON or YAML) is rendered instead: DIR/STEM/STEM.gif (or .mp4) and a "
+        "six-frame strip DIR/STEM/STEM_strip.png, or with --format png every frame as "
+        "DIR/STEM/STEM_0000.png, ...",
     )
     p.add_argument(
         "--model",
@@ -124,27 +148,39 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="NAME",
         help="render program (repeatable; default: the config's render_program list)",
     )
+    p.add_argument(
+        "--path",
+        type=Path,
+        metavar="FILE",
+        help="a keyframed path (.json, else YAML) to render instead of programs",
+    )
     p.add_argument("--out-dir", type=Path, required=True, metavar="DIR", help="output folder")
     p.add_argument(
-        "--n-samples",
-        type=n_samples,
-        default=15,
-        metavar="N",
-        help="scenes per frame (default: %(default)s)",
+        "--n-samples", type=n_samples, metavar="N", help="scenes per frame (default: 15)"
     )
-    p.add_argument(
-        "--steps",
-        type=steps,
-        default=32,
-        metavar="T",
-        help="frames per slider sweep (default: %(default)s)",
-    )
+    p.add_argument("--steps", type=steps, metavar="T", help="frames per slider sweep (default: 32)")
     p.add_argument(
         "--seed",
         type=seed,
-        default=0,
         metavar="S",
-        help="seed of codes and poses; same seed, same frames (default: %(default)s)",
+        help="seed of codes and poses; same seed, same frames (default: 0)",
+    )
+    p.add_argument(
+        "--interpolation",
+        choices=("linear", "smooth"),
+        help="--path: between keyframes, linear or Catmull-Rom (default: the file's, else linear)",
+    )
+    p.add_argument(
+        "--fps",
+        type=fps,
+        metavar="F",
+        help="--path: frames per second (default: the file's, else 24)",
+    )
+    p.add_argument(
+        "--frames",
+        type=path_frames,
+        metavar="N",
+        help="--path: this many frames from the first keyframe to the last (played at --fps)",
     )
     p.add_argument(
         "--format",
@@ -163,6 +199,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
     add_train(commands)
     add_eval(commands)
+    add_mesh(commands)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -170,7 +207,72 @@ def run(args: argparse.Namespace) -> int:
     if args.giraffe_command is None:
         args._giraffe_parser.print_help(sys.stderr)
         return 2
+    _check_render_flags(args)
+    if args.path is not None:
+        return render_path(args)
+    for key, value in PROGRAM_DEFAULTS.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
     return render(args)
+
+
+def _check_render_flags(args: argparse.Namespace) -> None:
+    """One line for flags that belong to the other kind of render."""
+    program_flags = [
+        f"--{k.replace('_', '-')}" for k in PROGRAM_DEFAULTS if getattr(args, k) is not None
+    ]
+    path_flags = [
+        f"--{k}" for k in ("interpolation", "fps", "frames") if getattr(args, k) is not None
+    ]
+    if args.path is not None:
+        if args.program:
+            raise InrkitError("give --program or --path, not both")
+        if program_flags:
+            raise InrkitError(
+                f"{', '.join(program_flags)}: only for render programs (a path sets its own "
+                "seeds and frames)"
+            )
+    elif path_flags:
+        raise InrkitError(f"{', '.join(path_flags)}: only with --path")
+
+
+def render_path(args: argparse.Namespace) -> int:
+    """Render a keyframed path: check the file and the outputs, load the model, write."""
+    import torch
+
+    from inrkit.giraffe import load
+    from inrkit.giraffe.animation import require_mp4
+    from inrkit.giraffe.keyframes import frame_times
+    from inrkit.giraffe.official_config import resolve_config
+    from inrkit.giraffe.path import output_paths, resolve_path, save_path
+
+    path = resolve_path(
+        args.path, interpolation=args.interpolation, fps=args.fps, frames=args.frames
+    )
+    if args.out_dir.exists() and not args.out_dir.is_dir():
+        raise file_error(args.out_dir, "exists and is not a folder")
+    if args.config is not None:
+        resolve_config(args.config)
+    if args.format == "mp4":
+        require_mp4()
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise InrkitError("--device cuda: no CUDA device is available")
+    name = args.path.stem
+    outputs = output_paths(name, args.out_dir, len(frame_times(path)), args.format)
+    if not args.overwrite:
+        for out in outputs:
+            if out.exists():
+                raise file_error(out, "already exists (use --overwrite)")
+    model = load(args.model, config=args.config, device=args.device)
+    start = time.perf_counter()
+    written = save_path(
+        model, path, args.out_dir, fmt=args.format, name=name, progress=not args.quiet
+    )
+    if not args.quiet:
+        n, seconds = len(frame_times(path)), time.perf_counter() - start
+        what = written[0].parent if args.format == "png" else written[0]
+        print(f"wrote {what} ({n} frames at {path.fps:g} fps, rendered in {seconds:.1f} s)")
+    return 0
 
 
 def render(args: argparse.Namespace) -> int:

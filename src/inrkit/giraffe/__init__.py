@@ -4,6 +4,9 @@ Public entry points:
 
 * :func:`load` / :func:`save` — official checkpoints (and ours) by path or pretrained name.
 * :func:`render` — the paper's controllable animations as frames (T x N x 3 x H x W).
+* :func:`render_path` / :func:`save_path` — a keyframed path of sliders as frames (T x 3 x H x W)
+  or files.
+* :func:`object_mesh` / :func:`write_mesh` — an object's surface as a mesh (PLY, OBJ, GLB).
 * :data:`PRESETS` — every official config; :func:`read_config` reads official YAML files.
 * :class:`Generator`, :class:`Giraffe`, :class:`GiraffeConfig` — the model itself.
 """
@@ -11,8 +14,10 @@ Public entry points:
 from inrkit.giraffe.checkpoint import load, save
 from inrkit.giraffe.config import GiraffeConfig
 from inrkit.giraffe.generator import Generator
+from inrkit.giraffe.mesh import object_mesh, write_mesh
 from inrkit.giraffe.model import Giraffe, GiraffeModel
 from inrkit.giraffe.official_config import read_config
+from inrkit.giraffe.path import render_path, save_path
 from inrkit.giraffe.presets import PRESETS, PRETRAINED
 from inrkit.giraffe.programs import PROGRAMS, render
 
@@ -26,6 +31,10 @@ __all__ = [
     "GiraffeModel",
     "load",
     "read_config",
+    "object_mesh",
     "render",
+    "render_path",
     "save",
+    "save_path",
+    "write_mesh",
 ]

@@ -94,9 +94,37 @@ class GeneratorConfig:
     background_rotation_range: tuple[float, float] = (0.0, 0.0)
     """Background rotation range about the up axis (official ``backround_rotation_range``)."""
     sample_object_existence: bool = False
-    """Drop objects at random with the Clevr2345 counts (official ``sample_object_existance``)."""
+    """Drop objects at random while training (official ``sample_object_existance``): each
+    scene's object count is drawn from ``object_existence_prior``."""
+    object_existence_prior: tuple[float, ...] | None = None
+    """Probabilities of 0, 1, ..., n_boxes objects in a scene (length n_boxes + 1, summing to
+    1); None: :func:`default_existence_prior` (the official Clevr2345 values for five boxes)."""
     use_max_composition: bool = False
     """Composite with the max of the densities instead of their sum (Eq. 5 vs. max)."""
+
+
+# Clevr2345's share of scenes with 2, 3, 4 and 5 objects (hard-coded in the official generator,
+# which therefore only samples object existence for five boxes; official giraffe issue #33).
+CLEVR2345_OBJECT_COUNTS = (
+    0.19456788355146545395,
+    0.24355003312266127155,
+    0.25269546846185522711,
+    0.30918661486401804737,
+)
+
+
+def default_existence_prior(n_boxes: int) -> tuple[float, ...]:
+    """P(0 objects), ..., P(n_boxes objects) when the config names none.
+
+    Five or more boxes: the official Clevr2345 counts (2 to 5 objects), as the official code
+    draws them (for more than five boxes it never draws more than five objects). Fewer: the
+    same counts with every count above ``n_boxes`` moved to ``n_boxes`` (the official code
+    crashes there), so one box always holds its object.
+    """
+    prior = [0.0] * (n_boxes + 1)
+    for count, p in zip(range(2, 6), CLEVR2345_OBJECT_COUNTS, strict=True):
+        prior[min(count, n_boxes)] += p
+    return tuple(prior)
 
 
 @dataclass(frozen=True)
@@ -220,6 +248,7 @@ def check_config(cfg: GiraffeConfig) -> None:
         raise ValueError(
             f"bounding_box_generator_kwargs.n_boxes must be >= 1, got {cfg.boxes.n_boxes}"
         )
+    _check_existence_prior(cfg.generator.object_existence_prior, cfg.boxes.n_boxes)
     if cfg.generator.n_ray_samples < 2:
         raise ValueError("generator_kwargs.n_ray_samples must be >= 2")
     near, far = cfg.generator.depth_range
@@ -229,3 +258,19 @@ def check_config(cfg: GiraffeConfig) -> None:
         raise ValueError(
             f"generator_kwargs.fov must be in (0, 180) degrees, got {cfg.generator.fov}"
         )
+
+
+def _check_existence_prior(prior: tuple[float, ...] | None, n_boxes: int) -> None:
+    """ValueError naming the key unless ``prior`` is None or a distribution over 0..n_boxes."""
+    if prior is None:
+        return
+    key = "generator_kwargs.object_existence_prior"
+    if len(prior) != n_boxes + 1:
+        raise ValueError(
+            f"{key} must have n_boxes + 1 = {n_boxes + 1} probabilities (of 0 to {n_boxes} "
+            f"objects), got {len(prior)}"
+        )
+    if not all(math.isfinite(p) and p >= 0 for p in prior):
+        raise ValueError(f"{key} must hold probabilities >= 0, got {list(prior)}")
+    if abs(math.fsum(prior) - 1.0) > 1e-6:
+        raise ValueError(f"{key} must sum to 1, got {math.fsum(prior):.6g}")

@@ -23,7 +23,7 @@ from torch import nn
 
 from inrkit.giraffe import camera as cam
 from inrkit.giraffe.boxes import BoundingBoxGenerator
-from inrkit.giraffe.config import GiraffeConfig
+from inrkit.giraffe.config import GiraffeConfig, default_existence_prior
 from inrkit.giraffe.fields import FeatureField
 from inrkit.giraffe.neural_renderer import NeuralRenderer
 from inrkit.giraffe.rendering import (
@@ -38,14 +38,6 @@ from inrkit.giraffe.volume_render import Scene, render_dense, render_sparse
 
 Codes = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 Transformations = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
-
-# Clevr2345's share of scenes with 2, 3, 4 and 5 objects (hard-coded in the official code).
-CLEVR2345_OBJECT_COUNTS = (
-    0.19456788355146545395,
-    0.24355003312266127155,
-    0.25269546846185522711,
-    0.30918661486401804737,
-)
 
 
 class Generator(nn.Module):
@@ -73,6 +65,10 @@ class Generator(nn.Module):
         self.resolution_vol, self.fov = g.resolution_vol, g.fov
         self.backround_rotation_range = list(g.background_rotation_range)
         self.sample_object_existance = g.sample_object_existence
+        self.object_existence_prior = g.object_existence_prior or default_existence_prior(
+            cfg.boxes.n_boxes
+        )
+        """P(0 objects), ..., P(n_boxes objects) of :meth:`get_object_existance`."""
         self.use_max_composition = g.use_max_composition
         self.sparse = True
         """Evaluate object fields only inside their boxes (same result as the dense path)."""
@@ -105,11 +101,15 @@ class Generator(nn.Module):
         return_alpha_map: bool = False,
         not_render_background: bool = False,
         only_render_background: bool = False,
+        *,
+        sample_existence: bool | None = None,
     ) -> torch.Tensor:
         """Images (B, 3, img_size, img_size), or alpha maps (B, K, 16, 16) when asked.
 
         Anything not given is sampled (codes, camera, poses, background rotation); ``mode``
         "training" jitters the samples and adds density noise, any other mode does not.
+        ``sample_existence`` overrides ``sample_object_existance`` for this call (renderers
+        pass False, so that objects do not flicker), without touching the shared attribute.
         """
         if latent_codes is None:
             latent_codes = self.get_latent_codes(batch_size)
@@ -128,6 +128,7 @@ class Generator(nn.Module):
                 mode=mode,
                 return_alpha_map=True,
                 not_render_background=not_render_background,
+                sample_existence=sample_existence,
             )
             return alpha
         feat = self.volume_render_image(
@@ -138,6 +139,7 @@ class Generator(nn.Module):
             mode=mode,
             not_render_background=not_render_background,
             only_render_background=only_render_background,
+            sample_existence=sample_existence,
         )
         return self.neural_renderer(feat)
 
@@ -154,11 +156,14 @@ class Generator(nn.Module):
         only_render_background: bool = False,
         *,
         sparse: bool | None = None,
+        sample_existence: bool | None = None,
     ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """The feature image (B, C, 16, 16) before the neural renderer (Sec. 3.3).
 
         With ``return_alpha_map``, also each object's alpha map (B, K, 16, 16). ``sparse``
         picks the path (default: ``self.sparse``); both give the same result.
+        ``sample_existence`` (default: ``self.sample_object_existance``) drops objects at
+        random with :meth:`get_object_existance`.
         """
         if not_render_background and only_render_background:
             raise ValueError("not_render_background and only_render_background exclude each other")
@@ -182,7 +187,9 @@ class Generator(nn.Module):
             background=not not_render_background,
         )
         existence = None
-        if self.sample_object_existance and scene.n_objects > 0:
+        if sample_existence is None:
+            sample_existence = self.sample_object_existance
+        if sample_existence and scene.n_objects > 0:
             existence = torch.from_numpy(self.get_object_existance(n_boxes, batch))
         render = render_sparse if (self.sparse if sparse is None else sparse) else render_dense
         feat, sigma = render(
@@ -329,15 +336,24 @@ class Generator(nn.Module):
         )
 
     def get_object_existance(self, n_boxes: int, batch_size: int = 32) -> np.ndarray:
-        """Which objects exist in each scene (B, K) bool, with Clevr2345's object counts.
+        """Which objects exist in each scene (B, K) bool: a count per scene drawn from
+        ``object_existence_prior``, then that many of the K boxes at random.
 
-        The official code assumes five boxes; with fewer, counts above ``n_boxes`` are capped.
+        The draws are the official ones in the official order (one uniform number per scene,
+        then a choice of boxes per scene), so with five boxes and the default prior a seeded
+        run matches the official Clevr2345 sampling. Called with another number of boxes than
+        the config's (a caller passing its own codes), the default prior for that number is
+        used.
         """
+        prior = self.object_existence_prior
+        if len(prior) != n_boxes + 1:
+            prior = default_existence_prior(n_boxes)
         draw = np.random.rand(batch_size)
         n_objects = np.zeros(batch_size, dtype=int)
         p_cum = 0.0
-        for count, p in zip(range(2, 6), CLEVR2345_OBJECT_COUNTS, strict=True):
-            n_objects[(draw >= p_cum) & (draw < p_cum + p)] = min(count, n_boxes)
+        for count, p in enumerate(prior):
+            # Interval [p_cum, p_cum + p) of the unit interval for this count, as officially.
+            n_objects[(draw >= p_cum) & (draw < p_cum + p)] = count
             p_cum += p
         exists = np.zeros((batch_size, n_boxes), dtype=bool)
         for b in range(batch_size):

@@ -70,6 +70,8 @@ def to_official(cfg: GiraffeConfig) -> dict[str, Any]:
     model: dict[str, Any] = {"z_dim": cfg.z_dim, "z_dim_bg": cfg.z_dim_bg, **_KINDS}
     for section, (attr, _) in _SECTIONS.items():
         values = dataclasses.asdict(getattr(cfg, attr))
+        if values.get("object_existence_prior", 0) is None:
+            del values["object_existence_prior"]  # ours; left out unless set, as officially
         model[section] = {_OFFICIAL_NAMES.get(k, k): _plain(v) for k, v in values.items()}
     return {
         "method": "giraffe",
@@ -196,6 +198,14 @@ def _coerce(value: Any, default: Any, key: str, source: object) -> Any:
                 raise bad("a list of whole numbers")
             items.append(kind(v))
         return tuple(items)
+    if key.endswith("object_existence_prior"):
+        if value is None:
+            return None
+        if not isinstance(value, list | tuple) or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in value
+        ):
+            raise bad("a list of probabilities")
+        return tuple(float(v) for v in value)
     if isinstance(default, str) or default is None:
         if value is not None and not isinstance(value, str):
             raise bad("a string")

@@ -65,7 +65,7 @@ class Plan:
         return [int(i) for i in np.linspace(0, last, n).astype(int)]
 
 
-def _slerp(z1: torch.Tensor, z2: torch.Tensor, t: float) -> torch.Tensor:
+def slerp(z1: torch.Tensor, z2: torch.Tensor, t: float) -> torch.Tensor:
     """Spherical interpolation of codes along the last axis (official ``interpolate_sphere``)."""
     p = (z1 * z2).sum(dim=-1, keepdim=True)
     p = p / z1.pow(2).sum(dim=-1, keepdim=True).sqrt() / z2.pow(2).sum(dim=-1, keepdim=True).sqrt()
@@ -165,7 +165,7 @@ def _plan_interpolation(gen: Generator, b: int, steps: int, name: str, slot: int
     for j in range(N_KEYS):
         for w in _fractions(steps):
             frame_codes = list(codes)
-            frame_codes[slot] = _slerp(keys[j], keys[(j + 1) % N_KEYS], w)
+            frame_codes[slot] = slerp(keys[j], keys[(j + 1) % N_KEYS], w)
             inputs.append((tuple(frame_codes), camera, poses, bg))
     return Plan(name, inputs, list(range(len(inputs))), add_reverse=False, loops=True)
 
@@ -381,40 +381,45 @@ def make_plan(
         np.random.set_state(np_state)
 
 
-def _generator(model: object) -> Generator:
+def generator_of(model: object) -> Generator:
+    """The generator that renders: a loaded model's averaged one, or ``model`` itself."""
     gen = getattr(model, "generator", model)
     if not isinstance(gen, Generator):
         raise TypeError(f"expected a GiraffeModel or Generator, got {type(model).__name__}")
     return gen
 
 
+_generator = generator_of  # the name inrkit.giraffe.animation imports
+
+
 def iter_frames(
     model: object, plan: Plan, *, return_alpha_map: bool = False, progress: bool = False
 ) -> Iterator[torch.Tensor]:
-    """Each distinct frame of ``plan`` on the CPU: (N, 3, H, W) in [0, 1], or alpha maps."""
-    gen = _generator(model)
-    existence = gen.sample_object_existance
-    gen.sample_object_existance = False  # no flicker: objects stay for the whole animation
-    try:
-        for codes, camera, poses, bg in tqdm(
-            plan.inputs,
-            desc=plan.name,
-            disable=None if progress else True,
-            leave=False,
-            unit="frame",
-        ):
-            with torch.no_grad():
-                yield gen(
-                    codes[0].shape[0],
-                    codes,
-                    camera,
-                    poses,
-                    bg,
-                    mode="val",
-                    return_alpha_map=return_alpha_map,
-                ).cpu()
-    finally:
-        gen.sample_object_existance = existence
+    """Each distinct frame of ``plan`` on the CPU: (N, 3, H, W) in [0, 1], or alpha maps.
+
+    Objects are never dropped at random here (``sample_existence=False``, whatever the
+    config's ``sample_object_existence``): they would flicker from frame to frame, and the
+    add-object programs choose their own counts.
+    """
+    gen = generator_of(model)
+    for codes, camera, poses, bg in tqdm(
+        plan.inputs,
+        desc=plan.name,
+        disable=None if progress else True,
+        leave=False,
+        unit="frame",
+    ):
+        with torch.no_grad():
+            yield gen(
+                codes[0].shape[0],
+                codes,
+                camera,
+                poses,
+                bg,
+                mode="val",
+                return_alpha_map=return_alpha_map,
+                sample_existence=False,
+            ).cpu()
 
 
 def render(
@@ -442,7 +447,7 @@ def render(
     Returns:
         Frames (T, N, 3, H, W) in [0, 1].
     """
-    gen = _generator(model)
+    gen = generator_of(model)
     plan = make_plan(gen, program, n_samples, steps, seed)
     size = gen.cfg.img_size
     per_frame = n_samples * (gen.get_n_boxes() * 256 if return_alpha_map else 3 * size * size)

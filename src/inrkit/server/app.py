@@ -4,6 +4,7 @@ Endpoints: ``GET /`` the page (``static/``, served by the package: no CDN, works
 ``POST /api/upscale`` (multipart ``image`` + ``scale``, or ``width`` and ``height``; an optional
 ``progress_id`` to follow at ``GET /api/upscale/progress/{id}``), ``POST /api/giraffe/render``
 (JSON sliders, PNG out), ``POST /api/giraffe/animation`` (one slider swept, GIF out),
+``POST /api/giraffe/path`` (multipart ``path``: a keyframed path file, GIF out),
 ``GET /api/models``, ``GET /health``; OpenAPI docs at ``/docs``. Every error is JSON
 ``{"error": "..."}``: 400 bad parameters or not an image, 404 unknown path, 413 too large
 (bytes, checked from Content-Length before the body is read; pixels, checked from the image
@@ -37,6 +38,7 @@ from inrkit.server.jobs import (
     Sliders,
     Stats,
     animation_gif,
+    path_gif,
     render_png,
     upscale_png,
     upscale_size,
@@ -214,9 +216,6 @@ def create_app(
     stats = Stats()
     # Upscales that a client follows by id; an entry lives while its request does.
     progress: dict[str, Progress] = {}
-    if giraffe_model is not None:
-        # Objects stay in every frame; random removal (Clevr) would make the sliders flicker.
-        giraffe_model.generator.sample_object_existance = False
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):  # type: ignore[no-untyped-def]
@@ -367,6 +366,31 @@ def create_app(
 
         def job(stop: threading.Event) -> bytes:
             return animation_gif(giraffe_model, sliders, body.slider, body.frames, body.fps, stop)
+
+        try:
+            gif = await run(request, job)
+        except ClientGone:
+            return Response(status_code=CLIENT_CLOSED)
+        return Response(gif, media_type=GIF)
+
+    @app.post("/api/giraffe/path", response_class=Response, responses={200: {"content": {GIF: {}}}})
+    async def render_path(
+        request: Request,
+        path: Annotated[
+            UploadFile, File(description="A keyframed path: .json, else YAML (see the README)")
+        ],
+    ) -> Response:
+        """Play a keyframed path as a looping GIF (at most MAX_FRAMES frames)."""
+        if giraffe_model is None:
+            raise ApiError(503, "no GIRAFFE model is loaded (start with --giraffe-model)")
+        data = await path.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise ApiError(413, f"path file is more than {max_bytes} bytes")
+        # Only in messages: the base name, kept short.
+        name = Path(path.filename or "path").name[:64] or "path"
+
+        def job(stop: threading.Event) -> bytes:
+            return path_gif(giraffe_model, data, name, MAX_FRAMES, stop)
 
         try:
             gif = await run(request, job)

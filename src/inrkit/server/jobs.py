@@ -2,10 +2,11 @@
 
 These are plain functions of a model and numbers, run in the :mod:`inrkit.server.work` pool;
 they know nothing of HTTP. A GIRAFFE frame is one sample of the paper's controllable
-generation (Sec. 3-4.2): codes from two seeded generators (shape and appearance, temperature
-0.65 as in the official renderings), the box poses and the camera elevation from sliders. An
+generation (Sec. 3-4.2), rendered by :func:`inrkit.giraffe.sliders.render_sliders`: codes from
+the shape and appearance seeds, the box poses and the camera elevation from sliders. An
 animation sweeps one slider over its range and back, starting at its current value (Sec. 4.2's
-controllable animations, centred on what the user sees).
+controllable animations, centred on what the user sees); a path plays keyframes
+(:mod:`inrkit.giraffe.keyframes`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import io
 import math
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import torch
@@ -21,12 +23,19 @@ from PIL import Image
 from inrkit.errors import InrkitError
 from inrkit.giraffe import GiraffeModel
 from inrkit.giraffe.animation import save_gif
-from inrkit.giraffe.programs import SAMPLE_TMP
+from inrkit.giraffe.keyframes import frame_times, load_path_text
+from inrkit.giraffe.path import iter_path
+from inrkit.giraffe.sliders import (
+    FrameSliders,
+    render_sliders,
+    rotation_wraps,
+    sweep,
+    uniform_frame,
+)
 from inrkit.io import ImageTooLarge
 from inrkit.liif import LIIF, output_size, upscale
 from inrkit.liif.tiling import split
 
-RENDER_BATCH = 8  # frames per generator call in an animation; cancellation is checked between
 SLIDERS = ("rotation", "translation_x", "translation_depth", "scale", "elevation")
 
 
@@ -145,94 +154,53 @@ class Sliders:
     size: int
 
 
-def _codes(gen: torch.nn.Module, shape_seed: int, appearance_seed: int) -> tuple[torch.Tensor, ...]:
-    """(z_shape_obj, z_app_obj (1, K, z_dim), z_shape_bg, z_app_bg (1, z_dim_bg)), seeded.
-
-    Private generators, not the global stream: concurrent requests must not share one.
-    """
-    k, z, z_bg = gen.get_n_boxes(), gen.z_dim, gen.z_dim_bg
-    shape, app = (
-        torch.Generator().manual_seed(shape_seed),
-        torch.Generator().manual_seed(appearance_seed),
+def to_frame(model: GiraffeModel, s: Sliders) -> FrameSliders:
+    """The page's sliders as the frame :func:`inrkit.giraffe.sliders.render_sliders` renders:
+    every object takes the same pose and seeds."""
+    return uniform_frame(
+        model.generator.get_n_boxes(),
+        rotation=s.rotation,
+        translation_x=s.translation_x,
+        translation_depth=s.translation_depth,
+        scale=s.scale,
+        elevation=s.elevation,
+        shape_seed=s.shape_seed,
+        appearance_seed=s.appearance_seed,
     )
-    codes = (
-        torch.randn(1, k, z, generator=shape),
-        torch.randn(1, k, z, generator=app),
-        torch.randn(1, z_bg, generator=shape),
-        torch.randn(1, z_bg, generator=app),
-    )
-    return tuple(c.mul(SAMPLE_TMP).to(gen.device) for c in codes)
 
 
-def _frame_inputs(gen: torch.nn.Module, s: Sliders) -> tuple:
-    """Generator inputs of one frame (batch 1): codes, camera, box poses, background."""
-    k = gen.get_n_boxes()
-    codes = _codes(gen, s.shape_seed, s.appearance_seed)
-    camera = gen.get_camera(val_v=s.elevation, batch_size=1)
-    # Box translation slider order is (x: depth, y: horizontal, z: height), as in the
-    # official translation programs.
-    poses = gen.get_transformations(
-        [[s.scale] * 3] * k,
-        [[s.translation_depth, s.translation_x, 0.5]] * k,
-        [s.rotation] * k,
-        batch_size=1,
-    )
-    bg = gen.get_bg_rotation(0.5, batch_size=1)
-    return codes, camera, poses, bg
+def to_images(frames: Iterable[torch.Tensor], size: int) -> list[Image.Image]:
+    """Frames (3, H, W) in [0, 1] as RGB images of ``size`` x ``size`` (Lanczos if resized)."""
+    images = []
+    for rgb in frames:
+        # (3, H, W) in [0, 1] -> (H, W, 3) bytes
+        arr = rgb.permute(1, 2, 0).mul(255).round().byte().numpy()
+        img = Image.fromarray(arr, "RGB")
+        if img.size != (size, size):
+            img = img.resize((size, size), Image.Resampling.LANCZOS)
+        images.append(img)
+    return images
 
 
 def render_frames(
     model: GiraffeModel, frames: list[Sliders], stop: threading.Event | None = None
 ) -> list[Image.Image]:
-    """Frames (each s.size x s.size RGB), rendered RENDER_BATCH at a time.
+    """Frames (each s.size x s.size RGB), rendered by the library's slider renderer.
 
     Raises:
         InrkitError: ``stop`` was set between two batches (the client left).
     """
-    gen = model.generator
-    images = []
-    for start in range(0, len(frames), RENDER_BATCH):
-        if stop is not None and stop.is_set():
-            raise InrkitError("rendering stopped: the client left")
-        batch = [_frame_inputs(gen, s) for s in frames[start : start + RENDER_BATCH]]
-        # Concatenate each input along the batch axis: (codes, camera, poses) are tuples.
-        codes, camera, poses = (
-            tuple(torch.cat(parts) for parts in zip(*group, strict=True))
-            for group in zip(*(b[:3] for b in batch), strict=True)
-        )
-        bg = torch.cat([b[3] for b in batch])
-        with torch.no_grad():
-            rgb = gen(len(batch), codes, camera, poses, bg, mode="val").clamp(0, 1)
-        # (B, 3, H, W) in [0, 1] -> B RGB images of (H, W, 3) bytes
-        arrays = rgb.permute(0, 2, 3, 1).mul(255).round().byte().cpu().numpy()
-        for arr, s in zip(arrays, frames[start : start + RENDER_BATCH], strict=True):
-            img = Image.fromarray(arr, "RGB")
-            if img.size != (s.size, s.size):
-                img = img.resize((s.size, s.size), Image.Resampling.LANCZOS)
-            images.append(img)
-    return images
+    rendered = render_sliders(
+        model,
+        [to_frame(model, s) for s in frames],
+        should_stop=None if stop is None else stop.is_set,
+    )
+    return [to_images([rgb], s.size)[0] for s, rgb in zip(frames, rendered, strict=True)]
 
 
 def render_png(model: GiraffeModel, s: Sliders) -> bytes:
     """One frame (s.size x s.size RGB) as PNG bytes."""
     return to_png(render_frames(model, [s])[0])
-
-
-def sweep(start: float, n_frames: int, wrap: bool) -> list[float]:
-    """``n_frames`` slider values of a seamless loop that begins at ``start`` (in [0, 1]).
-
-    ``wrap``: a full turn (0 and 1 are the same pose), so the value keeps rising mod 1.
-    Otherwise a triangle wave: up to 1, down to 0, back up to ``start``.
-    """
-    steps = [i / n_frames for i in range(n_frames)]
-    if wrap:
-        return [(start + t) % 1.0 for t in steps]
-    phase = start / 2  # where ``start`` sits on the rising half of the triangle
-    out = []
-    for t in steps:
-        p = (phase + t) % 1.0
-        out.append(2 * p if p < 0.5 else 2 - 2 * p)
-    return out
 
 
 def animation_gif(
@@ -246,10 +214,37 @@ def animation_gif(
     """A looping GIF of ``slider`` swept over its range from its value in ``s``."""
     if slider not in SLIDERS:
         raise InrkitError(f"slider must be one of {', '.join(SLIDERS)}, got {slider!r}")
-    rotation_range = model.generator.bounding_box_generator.rotation_range
-    wrap = slider == "rotation" and list(rotation_range) == [0.0, 1.0]
+    wrap = slider == "rotation" and rotation_wraps(model)
     values = sweep(getattr(s, slider), n_frames, wrap)
     images = render_frames(model, [replace(s, **{slider: v}) for v in values], stop)
     buf = io.BytesIO()
     save_gif(buf, images, fps)
+    return buf.getvalue()
+
+
+def path_gif(
+    model: GiraffeModel,
+    data: bytes,
+    name: str,
+    max_frames: int,
+    stop: threading.Event | None = None,
+) -> bytes:
+    """A keyframed path file (JSON if ``name`` ends in .json, else YAML) as a looping GIF at
+    the model's size and the path's fps.
+
+    Raises:
+        InrkitError: A bad path (naming the keyframe and field), more than ``max_frames``
+            frames, or ``stop`` set between batches.
+    """
+    path = load_path_text(data, name, json_format=name.lower().endswith(".json"))
+    n = len(frame_times(path))
+    if n > max_frames:
+        raise InrkitError(
+            f"{name}: {n} frames is more than the server's {max_frames}; lower 'fps' or give "
+            "'frames'"
+        )
+    frames = iter_path(model, path, should_stop=None if stop is None else stop.is_set)
+    images = to_images(frames, model.config.img_size)
+    buf = io.BytesIO()
+    save_gif(buf, images, path.fps)
     return buf.getvalue()

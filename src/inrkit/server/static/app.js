@@ -582,6 +582,67 @@ const giraffe = (() => {
   }
   gifButtons.forEach((b) => b.addEventListener("click", () => exportGif(b.dataset.sweep)));
 
+  // ----- keyframed paths: the sliders as a keyframe file, and a path file played as a GIF ----
+  const pathStatus = $("path-status");
+  const pathGif = $("path-gif");
+  const pathLink = $("path-download");
+  let pathURL = null;
+
+  /** The sliders as one keyframe of a path (inrkit.giraffe.keyframes' format). */
+  function keyframe() {
+    const time = Math.max(0, parseFloat($("key-time").value) || 0);
+    return { time, ...params() };
+  }
+
+  function downloadKeyframe() {
+    const k = keyframe();
+    const blob = new Blob([JSON.stringify(k, null, 2) + "\n"], { type: "application/json" });
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = `keyframe_${String(k.time).replace(".", "_")}s.json`;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+    $("key-time").value = k.time + 1; // the next keyframe a second later
+  }
+  $("key-download").addEventListener("click", downloadKeyframe);
+
+  async function playPath(file) {
+    const input = $("path-file");
+    input.disabled = true;
+    pathStatus.textContent = `Rendering ${file.name}…`;
+    showError(error, "");
+    const t0 = performance.now();
+    try {
+      const form = new FormData();
+      form.append("path", file, file.name);
+      const response = await fetch("/api/giraffe/path", { method: "POST", body: form });
+      if (!response.ok) throw new Error(await apiError(response));
+      const blob = await response.blob();
+      if (pathURL) URL.revokeObjectURL(pathURL);
+      pathURL = URL.createObjectURL(blob);
+      pathGif.src = pathURL;
+      pathGif.hidden = false;
+      pathLink.href = pathURL;
+      pathLink.download = `${file.name.replace(/\.[^.]*$/, "")}.gif`;
+      pathLink.textContent = `Download ${pathLink.download}`;
+      pathLink.hidden = false;
+      const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+      pathStatus.textContent = `Path ready: ${kilobytes(blob.size)}, ${seconds} s.`;
+    } catch (err) {
+      pathStatus.textContent = "";
+      showError(error, fetchProblem(err));
+    } finally {
+      input.disabled = false;
+      input.value = ""; // the same file can be played again after an edit
+    }
+  }
+  $("path-file").addEventListener("change", (event) => {
+    const file = event.target.files[0];
+    if (file) playPath(file);
+  });
+
   return {
     /** Called once /api/models has answered. */
     setModel(model) {
@@ -589,6 +650,7 @@ const giraffe = (() => {
       $("giraffe-missing").hidden = available;
       $("giraffe-fields").disabled = !available;
       $("gif-fields").disabled = !available;
+      $("path-fields").disabled = !available;
       if (!available) {
         frame.hidden = true;
         info.textContent = "";
