@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING
 
 from PIL import Image
 
+from inrkit.cli import upscale_video
 from inrkit.errors import InrkitError, file_error
 from inrkit.io import DEFAULT_MAX_INPUT_PIXELS, image_files_in, read_image, save_image
 
 if TYPE_CHECKING:
+    import numpy as np
     import torch
 
 # Equal to inrkit.liif.inference.DEFAULT_MAX_OUTPUT_PIXELS (a test checks it); not imported from
@@ -90,9 +92,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Upscale image files (or every image in a folder) with a LIIF model. "
         "Outputs keep the input's format and are never written over an existing file unless "
         "--overwrite is given. Without -o/--out-dir, NAME.png becomes NAME_x4.png (scale), "
-        "NAME_1080x1920.png (--size), NAME_w800.png or NAME_h600.png beside the input.",
+        "NAME_1080x1920.png (--size), NAME_w800.png or NAME_h600.png beside the input. "
+        "Videos become MP4s the same way (see 'videos' below).",
     )
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files and/or folders")
+    p.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="image files and/or folders, or one video"
+    )
     size = p.add_mutually_exclusive_group(required=True)
     size.add_argument("--scale", type=parse_scale, metavar="S", help="4, 3.5, or ROWS,COLS: 2,3")
     size.add_argument(
@@ -125,6 +130,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         text = f"{what} (default: %(default)s)"
         p.add_argument(flag, type=positive_int, default=default, metavar="N", help=text)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or 'wrote' lines")
+    upscale_video.add_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -221,38 +227,51 @@ def _pick_device(name: str) -> str:
     return name
 
 
-def _upscale_one(
-    model: torch.nn.Module, img: Image.Image, job: Job, args: argparse.Namespace
-) -> tuple[int, int]:
-    """Upscale one image and write it; returns the output (H, W)."""
+def _liif(model: torch.nn.Module, image, src: Path, args: argparse.Namespace, **size):
+    """``inrkit.liif.upscale`` with the command's knobs; errors name ``src``."""
     import torch
 
     from inrkit.liif import upscale
 
-    # Without a terminal, no bar (and no stray lines in logs); -q hides it everywhere.
-    progress = not args.quiet and sys.stderr.isatty()
     try:
-        out = upscale(
-            model,
-            img,
-            args.scale,
-            args.size,
-            width=args.width,
-            height=args.height,
-            max_pixels=args.max_pixels,
-            tile=args.tile,
-            chunk=args.chunk,
-            progress=progress,
+        return upscale(
+            model, image, max_pixels=args.max_pixels, tile=args.tile, chunk=args.chunk, **size
         )
     except InrkitError as e:  # size problems: the library does not know the file's name
-        raise file_error(job.src, str(e)) from None
+        raise file_error(src, str(e)) from None
     except (torch.OutOfMemoryError, RuntimeError) as e:
         # GPU and CPU allocators report running out as RuntimeErrors; inrkit.cli words it.
         if isinstance(e, torch.OutOfMemoryError) or "can't allocate memory" in str(e):
             raise MemoryError from None
         raise
+
+
+def _upscale_one(
+    model: torch.nn.Module, img: Image.Image, job: Job, args: argparse.Namespace
+) -> tuple[int, int]:
+    """Upscale one image and write it; returns the output (H, W)."""
+    # Without a terminal, no bar (and no stray lines in logs); -q hides it everywhere.
+    progress = not args.quiet and sys.stderr.isatty()
+    out = _liif(
+        model,
+        img,
+        job.src,
+        args,
+        scale=args.scale,
+        size=args.size,
+        width=args.width,
+        height=args.height,
+        progress=progress,
+    )
     save_image(out, job.dst, overwrite=args.overwrite)
     return out.height, out.width
+
+
+def _upscale_frame(
+    model: torch.nn.Module, frame: np.ndarray, size: tuple[int, int], src: Path, args
+) -> np.ndarray:
+    """One video frame (h, w, 3) uint8 -> (H, W, 3) uint8 of ``size``."""
+    return _liif(model, frame, src, args, size=size)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -261,6 +280,12 @@ def run(args: argparse.Namespace) -> int:
 
     from inrkit.cli import report_error
 
+    videos = [item for item in args.inputs if upscale_video.is_video(item)]
+    if videos:
+        if len(args.inputs) != 1:
+            raise file_error(videos[0], "a video is upscaled on its own: give it as the only input")
+        return upscale_video.run(args, Path(videos[0]))
+    upscale_video.refuse_video_flags(args)
     jobs = plan(args)
     if args.device == "cuda":
         _pick_device(args.device)  # fail now rather than after reading an image

@@ -1,15 +1,14 @@
-"""Writing render programs: looping GIFs (Pillow), MP4 (ffmpeg, when installed), PNG strips.
+"""Writing render programs: looping GIFs (Pillow), MP4s (H.264 through ffmpeg), PNG strips.
 
 As the official renderer: each animation frame is a grid of the N samples, five per row, with
 2-pixel white gaps; back-and-forth programs play forward then backward; each sample also gets
 a strip of six frames side by side, the figures of the paper. Files are written atomically
-(temp file, then rename), so an interrupted run leaves no half-written file.
+(temp file, then rename), so an interrupted run leaves no half-written file. MP4s go through
+:mod:`inrkit.io.video`, with the ffmpeg binary that the imageio-ffmpeg dependency ships.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
@@ -18,8 +17,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-from inrkit.errors import InrkitError, file_error
+from inrkit.errors import InrkitError
+from inrkit.io import video
 from inrkit.io.files import atomic_write
+from inrkit.io.video import ffmpeg_executable  # noqa: F401 (importable from here, as before)
 
 FPS = 30
 GRID_COLUMNS = 5
@@ -75,68 +76,14 @@ def write_gif(path: Path, frames: list[Image.Image], fps: int = FPS) -> Path:
     )
 
 
-def ffmpeg_executable() -> str | None:
-    """An ffmpeg binary: on PATH, or bundled with the ``imageio-ffmpeg`` package."""
-    found = shutil.which("ffmpeg")
-    if found:
-        return found
-    try:
-        import imageio_ffmpeg  # type: ignore[import-not-found]
-
-        return imageio_ffmpeg.get_ffmpeg_exe()
-    except Exception:  # not installed, or its binary is missing
-        return None
-
-
 def require_mp4() -> str:
     """The ffmpeg binary for MP4 output, or a one-line error saying how to get one."""
-    exe = ffmpeg_executable()
-    if exe is None:
-        raise InrkitError(
-            "MP4 output needs ffmpeg: install it (or 'pip install imageio-ffmpeg'), "
-            "or use --format gif"
-        )
-    return exe
+    return video.require_ffmpeg("MP4 output")
 
 
 def write_mp4(path: Path, frames: list[Image.Image], fps: int = FPS) -> Path:
-    """An H.264 MP4 of ``frames`` through ffmpeg (sizes padded to even numbers)."""
-    exe = require_mp4()
-    w, h = frames[0].size
-    raw = b"".join(f.tobytes() for f in frames)
-
-    def write(tmp: Path) -> None:
-        cmd = [
-            exe,
-            "-y",
-            "-loglevel",
-            "error",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "rgb24",
-            "-s",
-            f"{w}x{h}",
-            "-r",
-            str(fps),
-            "-i",
-            "-",
-            "-vf",
-            "pad=ceil(iw/2)*2:ceil(ih/2)*2",
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-            "-f",
-            "mp4",
-            str(tmp),
-        ]
-        done = subprocess.run(cmd, input=raw, capture_output=True, check=False)
-        if done.returncode != 0:
-            last = (done.stderr.decode(errors="replace").strip().splitlines() or ["failed"])[-1]
-            raise file_error(path, f"ffmpeg failed: {last}")
-
-    return atomic_write(path, write, make_folders=True, os_error="cannot write")
+    """An H.264 MP4 (yuv420p) of ``frames``, written atomically; odd sides padded to even."""
+    return video.write_mp4(path, (np.asarray(f.convert("RGB")) for f in frames), fps)
 
 
 def write_strip(path: Path, frames: Iterable[torch.Tensor]) -> Path:
