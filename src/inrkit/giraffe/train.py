@@ -45,7 +45,11 @@ from inrkit.train.state import rng_state, seed_everything, set_rng_state
 LAST, BEST = "model.pt", "model_best.pt"
 PLOTS = (
     ("losses.png", "loss", ("generator", "discriminator", "regularizer")),
-    ("metric.png", "validation metric", ("val_swd", "val_fid_score", "val_kid")),
+    (
+        "metric.png",
+        "validation metric (SWD x1e3, FID, KID)",
+        ("val_swd", "val_fid_score", "val_kid"),
+    ),
 )
 
 
@@ -144,20 +148,36 @@ def _grid(images: torch.Tensor, nrow: int = 4):
 
 
 class Validator:
-    """The model-selection metric of the averaged generator against fixed real images."""
+    """The model-selection metric of the averaged generator against fixed real images.
+
+    ``training.model_selection_metric`` picks it: ``fid_score`` (the official default) or
+    ``kid`` need the FID Inception weights (``training.inception_weights``, else the cache,
+    fetched there once), ``swd`` needs none. With ``swd``, FID is measured beside it on the
+    same fakes whenever the weights are already cached (nothing is downloaded for it), so the
+    history and ``metric.png`` show an FID curve too; the model is still selected by SWD.
+    """
 
     def __init__(self, config: GiraffeTrainConfig, dataset: ImagesDataset) -> None:
+        from inrkit.metrics.inception import inception_weights_path, load_inception
+
         s = config.settings
         self.metric = s.model_selection_metric
         self.sign = -1.0 if s.model_selection_mode == "minimize" else 1.0
         self.n, self.batch = s.n_eval_images, s.eval_batch_size
         self.extractor = None
         if self.metric in ("fid_score", "kid"):
-            from inrkit.metrics.inception import inception_weights_path, load_inception
-
             self.extractor = load_inception(inception_weights_path(s.inception_weights))
+        else:
+            try:  # FID beside SWD, when the weights are here already
+                weights = inception_weights_path(s.inception_weights, download=False)
+            except InrkitError:
+                if s.inception_weights is not None:  # a file named in the config must exist
+                    raise
+                weights = None
+            if weights is not None:
+                self.extractor = load_inception(weights)
         self.ref_stats = None
-        if self.metric == "fid_score" and s.fid_file:
+        if self.extractor is not None and s.fid_file:
             from inrkit.metrics.frechet import load_stats
 
             self.ref_stats = load_stats(s.fid_file, dim=2048)
@@ -174,7 +194,7 @@ class Validator:
         self.reals = (reals + 1) / 2 if dataset.use_tanh_range else reals
         self.n = self.reals.shape[0]  # SWD compares sets of equal size
         self.real_features = None
-        if self.extractor is not None and self.ref_stats is None:
+        if self.extractor is not None and (self.ref_stats is None or self.metric == "kid"):
             self.real_features = self._features(self.reals)
 
     def _features(self, images: torch.Tensor) -> np.ndarray:
@@ -182,22 +202,28 @@ class Validator:
 
         return inception_features(self.extractor, images, batch_size=self.batch).numpy()
 
-    def __call__(self, gen: nn.Module) -> float:
+    def __call__(self, gen: nn.Module) -> dict[str, float]:
+        """{metric: value}: the selection metric, and ``fid_score`` beside SWD when measured."""
         fakes = sample_images(gen, self.n, self.batch)
+        values = {}
         if self.metric == "swd":
             from inrkit.metrics.swd import sliced_wasserstein_distance
 
-            return sliced_wasserstein_distance(fakes, self.reals).mean
+            values["swd"] = sliced_wasserstein_distance(fakes, self.reals).mean
+            if self.extractor is None:
+                return values
         features = self._features(fakes)
         if self.metric == "kid":
             from inrkit.metrics.kid import kernel_inception_distance
 
-            return float(kernel_inception_distance(features, self.real_features)[0])
+            values["kid"] = float(kernel_inception_distance(features, self.real_features)[0])
+            return values
         from inrkit.metrics.frechet import frechet_distance, gaussian_stats
 
         mu, sigma = gaussian_stats(features)
         ref = self.ref_stats or gaussian_stats(self.real_features)
-        return float(frechet_distance(mu, sigma, *ref))
+        values["fid_score"] = float(frechet_distance(mu, sigma, *ref))
+        return values
 
     def better(self, value: float, best: float) -> bool:
         return math.isfinite(value) and (not math.isfinite(best) or self.sign * (value - best) > 0)
@@ -376,8 +402,9 @@ def _train(config, dataset, out, resume_from, info, per_rank, progress) -> dict[
                 new_best = False
                 if validator is not None and it % s.validate_every == 0:
                     gen = net.generator_test if net.generator_test is not None else net.generator
-                    value = validator(gen)
-                    record[f"val_{validator.metric}"] = value
+                    values = validator(gen)
+                    record.update({f"val_{name}": v for name, v in values.items()})
+                    value = values[validator.metric]
                     new_best = validator.better(value, best)
                     best = value if new_best else best
                 if info.is_main:

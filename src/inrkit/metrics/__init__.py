@@ -1,5 +1,8 @@
 """Image quality metrics: PSNR and SSIM with the super-resolution protocols; FID, KID and SWD
-for generated image sets (the Inception network is in :mod:`inrkit.metrics.inception`)."""
+for generated image sets (the Inception network is in :mod:`inrkit.metrics.inception`, its
+weights read by :mod:`~inrkit.metrics.torchscript_archive` and
+:mod:`~inrkit.metrics.inception_torchscript`; two folders compared in
+:mod:`~inrkit.metrics.image_sets`)."""
 
 from inrkit.metrics.frechet import frechet_distance, gaussian_stats, load_stats, save_stats
 from inrkit.metrics.kid import kernel_inception_distance

