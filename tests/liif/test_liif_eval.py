@@ -16,6 +16,7 @@ from inrkit.data.sr_wrappers import SRImplicitDownsampled
 from inrkit.errors import InrkitError
 from inrkit.liif import load
 from inrkit.liif.eval_config import (
+    CELEBAHQ_TASKS,
     EVAL_SETS,
     load_test_config,
     open_eval_set,
@@ -249,6 +250,7 @@ def test_open_benchmark_uses_official_lr_where_present(tmp_path):
     lr, hr = opened.paired[2][0]
     assert lr.shape[-2:] == (24, 20) and hr.shape[-2:] == (48, 40)
     assert any("x3" in note and "LR made from HR" in note for note in opened.notes)
+    assert any("x6" in note and "sr-implicit-downsampled" in note for note in opened.notes)
 
 
 def test_open_eval_set_errors_and_folders(tmp_path):
@@ -270,3 +272,25 @@ def test_open_celebahq_uses_the_val_split(tmp_path):
     opened = open_eval_set("celebahq", tmp_path, [4])
     assert opened.protocol == "plain" and len(opened.hr_images) == 2
     assert torch.equal(opened.hr_images[0], as_tensor(paths[2]))
+
+
+def test_celebahq_tasks_pair_the_val_split(tmp_path, model):
+    """celebahq-64-128 / -32-256: the official paired configs' 'val' pairs at their one scale."""
+    celeba = tmp_path / "celebAHQ"
+    names = ["a.png", "b.png", "c.png"]
+    for size in (32, 64, 128, 256):
+        write_images(celeba / str(size), sizes=[(size, size)] * 3)
+        for i, name in enumerate(names):
+            (celeba / str(size) / f"im{i}.png").rename(celeba / str(size) / name)
+    (celeba / "split.json").write_text(json.dumps({"train": ["a.png"], "val": ["c.png", "b.png"]}))
+    for name, (lr_size, hr_size) in CELEBAHQ_TASKS.items():
+        scale = hr_size / lr_size
+        opened = open_eval_set(name, tmp_path, [scale])
+        assert opened.protocol == "plain" and opened.hr_images is None
+        lr, hr = opened.paired[scale][0]
+        assert torch.equal(lr, as_tensor(celeba / str(lr_size) / "c.png"))
+        assert torch.equal(hr, as_tensor(celeba / str(hr_size) / "c.png"))
+        result = evaluate_images(model, None, [scale], "plain", paired=opened.paired)
+        assert result["images"] == 2
+        with pytest.raises(InrkitError, match=rf"{name} is a fixed task at x{scale:g}"):
+            open_eval_set(name, tmp_path, [4.5])

@@ -210,3 +210,18 @@ def test_cli_dataset_names_are_the_eval_sets():
     assert tuple(EVAL_SETS) == liif_cli.EVAL_SET_NAMES
     code = "import sys, inrkit.cli.liif; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
+
+
+def test_liif_eval_celebahq_task_needs_no_scale(tmp_path, capsys):
+    celeba = tmp_path / "celebAHQ"
+    for size in (32, 256):
+        write_images(celeba / str(size), sizes=[(size, size)] * 2)
+    (celeba / "split.json").write_text(json.dumps({"train": ["im0.png"], "val": ["im1.png"]}))
+    argv = ["liif", "eval", "--model", str(MODEL), "--root", str(tmp_path), "-q"]
+    assert main([*argv, "--dataset", "celebahq-32-256", "--json", str(tmp_path / "r.json")]) == 0
+    out = capsys.readouterr().out
+    assert "celebahq-32-256: 1 images, plain protocol" in out and "x8 PSNR" in out
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["scales"] == [8.0] and report["lr"] == {"x8": "official LR folder"}
+    assert_user_error(capsys, [*argv, "--dataset", "celebahq-32-256", "--scale", "4"], "x8")
+    assert_user_error(capsys, [*argv, "--dataset", "set5"], "--scale is required")

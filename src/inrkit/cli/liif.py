@@ -22,7 +22,17 @@ from inrkit.errors import InrkitError, file_error
 
 DEVICES = ("auto", "cpu", "cuda")
 # The keys of inrkit.liif.eval_config.EVAL_SETS (importing it would import torch for --help).
-EVAL_SET_NAMES = ("div2k", "set5", "set14", "b100", "urban100", "celebahq", "photos")
+EVAL_SET_NAMES = (
+    "div2k",
+    "set5",
+    "set14",
+    "b100",
+    "urban100",
+    "celebahq",
+    "celebahq-64-128",
+    "celebahq-32-256",
+    "photos",
+)
 
 
 def _add_model_flags(p: argparse.ArgumentParser) -> None:
@@ -130,7 +140,9 @@ def add_eval(subparsers: argparse._SubParsersAction) -> None:
         description="Evaluate whole images at each scale with the set's protocol (benchmarks: "
         "Y channel, shave = scale; div2k: RGB, shave = scale + 6; others: RGB) as PSNR and SSIM "
         "(always on Y), beside bicubic on the same LR. At x2-x4 the official LR_bicubic "
-        "folders are used when present; other scales make LR from HR by bicubic resize.",
+        "folders are used when present; other scales make LR from HR as the official test "
+        "configs do (PIL bicubic of the 8-bit HR). celebahq-64-128 and celebahq-32-256 are "
+        "the paper's paired CelebA-HQ tasks (their scale is fixed: --scale may be left out).",
     )
     names = ", ".join(EVAL_SET_NAMES)
     p.add_argument(
@@ -143,9 +155,9 @@ def add_eval(subparsers: argparse._SubParsersAction) -> None:
         "--scale",
         type=parse_scales,
         action="extend",
-        required=True,
         metavar="S",
-        help="scale(s): --scale 2 --scale 6 or --scale 2,3,4,6",
+        help="scale(s): --scale 2 --scale 6 or --scale 2,3,4,6 (required, except for the "
+        "fixed CelebA-HQ tasks)",
     )
     _add_model_flags(p)
     p.add_argument(
@@ -174,10 +186,12 @@ def add_eval(subparsers: argparse._SubParsersAction) -> None:
 def run_eval(args: argparse.Namespace) -> int:
     """Evaluate, print the table, write the JSON."""
     from inrkit.liif import load
-    from inrkit.liif.eval_config import open_eval_set
+    from inrkit.liif.eval_config import fixed_scales, open_eval_set
     from inrkit.liif.evaluate import PROTOCOL_NOTES, evaluate_images, format_table, scale_key
 
-    scales = list(dict.fromkeys(args.scale))
+    scales = list(dict.fromkeys(args.scale or fixed_scales(args.dataset) or []))
+    if not scales:
+        raise InrkitError(f"--scale is required for the dataset {args.dataset!r}")
     if args.json is not None and args.json.is_dir():
         raise file_error(args.json, "is a directory, expected a JSON file name")
     opened = open_eval_set(args.dataset, args.root, scales)

@@ -4,8 +4,9 @@
   ``inherit_from`` allowed) into a :class:`LiifTestConfig`, checked at the edge.
 * :data:`EVAL_SETS` names the standard sets and the PSNR protocol of each;
   :func:`open_eval_set` finds their HR images (and the official LR_bicubic images at x2-x4)
-  in the ``load/`` layout of :mod:`inrkit.data.layouts`, or takes a folder of your HR images,
-  and returns what :func:`~inrkit.liif.evaluate.evaluate_images` takes.
+  in the ``load/`` layout of :mod:`inrkit.data.layouts` (the CelebA-HQ tasks of Table 4 as
+  their LR/HR pairs), or takes a folder of your HR images, and returns what
+  :func:`~inrkit.liif.evaluate.evaluate_images` takes.
 """
 
 from __future__ import annotations
@@ -117,10 +118,24 @@ EVAL_SETS: dict[str, str] = {
     "b100": "benchmark",
     "urban100": "benchmark",
     "celebahq": "plain",  # celebAHQ/256, the 'val' split of split.json when there is one
+    # The paper's Table 4 tasks: celebAHQ/64 -> 128 and 32 -> 256, 'val' split, plain RGB
+    # (the official test-celebAHQ-64-128.yaml and test-celebAHQ-32-256.yaml).
+    "celebahq-64-128": "plain",
+    "celebahq-32-256": "plain",
     "photos": "plain",  # the bundled held-out photos (no root needed)
 }
 BENCHMARK_FOLDERS = {"set5": "Set5", "set14": "Set14", "b100": "B100", "urban100": "Urban100"}
 OFFICIAL_LR_SCALES = (2, 3, 4)
+# Sets of fixed (LR, HR) pairs: name -> (LR size, HR size); their one scale is HR / LR.
+CELEBAHQ_TASKS = {"celebahq-64-128": (64, 128), "celebahq-32-256": (32, 256)}
+
+
+def fixed_scales(name: str) -> list[float] | None:
+    """The only scale a set of fixed pairs has (``celebahq-64-128``: [2]); None for others."""
+    if name not in CELEBAHQ_TASKS:
+        return None
+    lr, hr = CELEBAHQ_TASKS[name]
+    return [hr / lr]
 
 
 @dataclass
@@ -128,7 +143,7 @@ class OpenedEvalSet:
     """An evaluation set ready for :func:`~inrkit.liif.evaluate.evaluate_images`."""
 
     hr_images: Any
-    """A data set of (3, H, W) HR images."""
+    """A data set of (3, H, W) HR images; None for the fixed CelebA-HQ tasks (pairs only)."""
     paired: dict[float, Any]
     """``{scale: data set of (LR, HR)}`` for the scales with official LR folders."""
     protocol: str
@@ -150,7 +165,10 @@ def _official_pairs(name: str, root: Path, scales: list[float]) -> tuple[dict, l
                 else layouts.benchmark_lr(root, BENCHMARK_FOLDERS[name], int(s))
             )
         except InrkitError:
-            notes.append(f"no official x{s:g} LR folder under {root}: LR made from HR by bicubic")
+            notes.append(
+                f"no official x{s:g} LR folder under {root}: LR made from HR by PIL bicubic "
+                "(not the official LR images, so not comparable with the official test)"
+            )
             continue
         if name == "div2k":
             paired[s] = layouts.div2k_paired(root, int(s))
@@ -178,6 +196,8 @@ def open_eval_set(name: str, root: str | Path | None, scales: list[float]) -> Op
         from inrkit.data.photos import Photos
 
         return OpenedEvalSet(Photos("held_out"), {}, "plain", [])
+    if name in CELEBAHQ_TASKS:
+        return _celebahq_task(name, root, scales)
     if name == "celebahq":
         hr_dir = layouts.celebahq(root, 256)
         if (root / "celebAHQ" / "split.json").is_file():
@@ -189,4 +209,28 @@ def open_eval_set(name: str, root: str | Path | None, scales: list[float]) -> Op
     else:
         hr = layouts.benchmark(root, BENCHMARK_FOLDERS[name])
     paired, notes = _official_pairs(name, root, scales)
+    made = [s for s in scales if s not in OFFICIAL_LR_SCALES]
+    if made:
+        listed = ", ".join(f"x{s:g}" for s in made)
+        notes.append(
+            f"{listed}: LR made from HR as the official sr-implicit-downsampled does (HR cropped "
+            "to a multiple of the scale, PIL bicubic of the 8-bit truncated HR)"
+        )
     return OpenedEvalSet(hr, paired, EVAL_SETS[name], notes)
+
+
+def _celebahq_task(name: str, root: Path, scales: list[float]) -> OpenedEvalSet:
+    """The 'val' pairs of celebAHQ/{LR}/ and celebAHQ/{HR}/ at their one scale."""
+    from inrkit.data import layouts
+
+    lr_size, hr_size = CELEBAHQ_TASKS[name]
+    scale = hr_size / lr_size
+    wrong = [s for s in scales if s != scale]
+    if wrong:
+        raise InrkitError(
+            f"{name} is a fixed task at x{scale:g} (its LR and HR images are given), "
+            f"not x{wrong[0]:g}: leave out --scale or use --scale {scale:g}"
+        )
+    pairs = layouts.celebahq_paired(root, "val", lr_size, hr_size)
+    note = f"{len(pairs)} 'val' pairs of celebAHQ/{lr_size} -> celebAHQ/{hr_size} under {root}"
+    return OpenedEvalSet(None, {scale: pairs}, EVAL_SETS[name], [note])
