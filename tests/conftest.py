@@ -37,6 +37,15 @@ def liif_fixture(variant: str, suffix: str) -> Path:
     pytest.skip(f"{variant}{suffix} lives in {SHARED_LIIF}, which is not beside this checkout")
 
 
+@pytest.fixture
+def one_thread():
+    """One torch thread for the test (timings and reductions not at the mercy of the load)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(autouse=True)
 def _seed() -> None:
     torch.manual_seed(0)

@@ -8,12 +8,17 @@ import torch
 from giraffe_testlib import TINY, one_thread, tiny_network  # noqa: F401
 
 from inrkit.giraffe.controls import (
+    STILL,
     alpha_centroid_x,
     colour_drift,
     monotonic_share,
+    object_region,
+    off_object_change,
     rotation_report,
     silhouette_stats,
+    slider_report,
     translation_report,
+    truth_turntables,
 )
 from inrkit.giraffe.model import GiraffeModel
 
@@ -87,3 +92,48 @@ def test_colour_drift_known_answers() -> None:
     frames[1, :, 2] += 0.9 * (~solid[1]).float()  # a background change
     assert math.isclose(colour_drift(frames, solid), (0.0 + 0.5) / 2, rel_tol=1e-6)
     assert math.isnan(colour_drift(frames, torch.zeros_like(solid)))
+
+
+def test_object_region_grows_and_off_object_change_known_answers() -> None:
+    # One object whose alpha is one feature pixel (4 x 4 image pixels at 64 px) in frame 0 and
+    # the pixel to its right in frame 1: the region is their union, grown by ``dilate`` pixels.
+    alpha = torch.zeros(2, 1, 16, 16)
+    alpha[0, 0, 8, 8] = 1.0
+    alpha[1, 0, 8, 9] = 1.0
+    tight = object_region(alpha, 64, dilate=0)
+    grown = object_region(alpha, 64, dilate=4)
+    assert tight[34, 34] and tight[34, 38] and not tight[34, 50] and not tight[10, 10]
+    assert grown.sum() > tight.sum() and (grown | tight).equal(grown)
+    # A change at a pixel far off the object counts; one inside the region does not.
+    frames = torch.zeros(2, 3, 64, 64)
+    frames[1, :, 34, 36] = 0.9  # on the object
+    assert off_object_change(frames, tight) == (0.0, 0.0)
+    frames[1, 0, 5, 5] = 0.3  # off it: mean over channels 0.1
+    mean, worst = off_object_change(frames, tight)
+    assert math.isclose(worst, 0.1, rel_tol=1e-6)
+    assert math.isclose(mean, 0.1 / int((~tight).sum()), rel_tol=1e-5)
+
+
+def test_slider_report_runs_on_a_model_and_counts_its_aims() -> None:
+    model = GiraffeModel(network=tiny_network(), config=TINY)
+    truth = {"width_cv": [0.2, 0.2], "off_mean": [0.0, 0.0], "off_worst": [0.0, 0.0]}
+    r = slider_report(model, seeds=(5, 6), steps=3, truth=truth)
+    for key in ("horizontal", "depth", "depth_area", "off_mean", "off_worst", "off_worst_tight"):
+        assert len(r[key]) == 2, key
+    assert all(len(a) == 3 for a in r["depth_area"])
+    assert r["horizontal_ok"] == sum(h != 0 for h in r["horizontal"])
+    assert r["depth_ok"] == sum(d == 1 for d in r["depth"]) <= r["depth_one_way"] <= 2
+    assert r["still_ok"] == sum(w < STILL for w in r["off_worst"])
+    assert all(t >= w for t, w in zip(r["off_worst_tight"], r["off_worst"], strict=True))
+    assert len(r["width_cv"]) == 2
+    assert r["n_scenes"] == 2 and r["truth"] is truth
+    # The same seeds give the same numbers (the page's codes are drawn per seed).
+    again = slider_report(model, seeds=(5, 6), steps=3, truth=truth)
+    assert again["off_worst"] == r["off_worst"] and again["depth_area"] == r["depth_area"]
+
+
+def test_truth_turntables_of_held_out_cars() -> None:
+    truth = truth_turntables(2, size=16, steps=2, preset="cars64")
+    assert set(truth) == {"width_cv", "off_mean", "off_worst"}
+    assert all(len(v) == 2 for v in truth.values())
+    assert all(c > 0 for c in truth["width_cv"])  # a car turning is long, then short

@@ -166,7 +166,7 @@ def test_pixel_limit_and_argument_errors() -> None:
         upscale(_model(), np.zeros((4, 4), np.uint8), scale=2)
 
 
-def test_should_stop_ends_the_work_between_tiles(edsr_small_path) -> None:
+def test_should_stop_ends_the_work_between_chunks(edsr_small_path) -> None:
     from inrkit.liif.inference import UpscaleStopped
 
     model = load(edsr_small_path)
@@ -178,6 +178,6 @@ def test_should_stop_ends_the_work_between_tiles(edsr_small_path) -> None:
 
     with pytest.raises(UpscaleStopped):
         upscale(model, torch.rand(3, 16, 16), 2, tile=4, should_stop=should_stop)
-    assert len(asked) == 2  # of 16 tiles
+    assert len(asked) == 2  # asked after each chunk (here one per tile of 4x4 codes)
     out = upscale(model, torch.rand(3, 16, 16), 2, tile=4, should_stop=lambda: False)
     assert out.shape == (3, 32, 32)

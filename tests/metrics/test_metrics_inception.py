@@ -32,12 +32,7 @@ from inrkit.weights import CATALOGUE
 PYTORCH_FID_FILE = Path(str(CATALOGUE[PYTORCH_FID_WEIGHTS].cache_name)).name
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 # ----- the key set, written from the architecture (Szegedy et al. 2016, torchvision names) --

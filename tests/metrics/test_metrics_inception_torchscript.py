@@ -35,12 +35,7 @@ from inrkit.metrics.torchscript_archive import ArchiveContents, is_torchscript_a
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "metrics" / "fid_helper"
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 # ----- the archive reader, on archives made here ---------------------------------------------

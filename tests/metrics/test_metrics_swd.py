@@ -16,13 +16,7 @@ from inrkit.metrics.swd import (
     sliced_wasserstein_distance,
 )
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def scenes(n: int, size: int = 32, seed: int = 0) -> torch.Tensor:

@@ -10,7 +10,7 @@ from inrkit.giraffe.presets import CARS_64, CLEVR2345_256
 from inrkit.scenes import Camera, render_scene, sample_scene, scene_record, scene_rng
 from inrkit.scenes.objects import footprint_radius, rotation_z
 from inrkit.scenes.primitives import Solid, blocked, first_hit, interval, normal_at
-from inrkit.scenes.sampling import CARS_CAMERA, CLEVR_CAMERA
+from inrkit.scenes.sampling import CARS64_LAYOUT, CARS_CAMERA, CARS_LAYOUT, CLEVR_CAMERA
 
 
 def test_camera_ranges_are_giraffes():
@@ -83,7 +83,7 @@ def test_misses_and_shadow_rays():
     assert blocked([box, sphere], o, d).tolist() == [False, True, False, True]
 
 
-@pytest.mark.parametrize("preset", ["cars", "clevr"])
+@pytest.mark.parametrize("preset", ["cars", "cars64", "clevr"])
 def test_projected_centres_land_on_their_objects(preset):
     for index in range(12):
         scene = sample_scene(preset, scene_rng(3, index))
@@ -120,6 +120,37 @@ def test_cars_sit_on_the_ground_in_giraffes_camera_range():
         u, v, radius = scene.sliders
         assert u == 0.0 and 0.41667 <= v <= 0.5 and radius == 2.732
         assert scene.camera.fov == 10.0
+
+
+def test_cars64_cover_giraffes_box_translations_under_a_high_sun():
+    # The depth (x) and horizontal (y) sliders of cars_64 sweep these ranges: the data hold them.
+    boxes = CARS_64.boxes
+    assert CARS64_LAYOUT.depth == (boxes.translation_range_min[0], boxes.translation_range_max[0])
+    assert CARS64_LAYOUT.side == (boxes.translation_range_min[1], boxes.translation_range_max[1])
+    xs, ys = [], []
+    for index in range(60):
+        scene = sample_scene("cars64", scene_rng(0, index))
+        (car,) = scene.objects
+        xs.append(car.centre[0])
+        ys.append(car.centre[1])
+        assert car.centre[2] - car.scale[2] == pytest.approx(scene.ground_z)
+        assert np.degrees(np.arcsin(scene.light[2])) >= CARS64_LAYOUT.sun_elevation[0] - 1e-9
+        assert scene.preset == "cars64"
+    # Beyond the 32 px data's ranges on both sides, in both directions.
+    assert min(xs) < CARS_LAYOUT.depth[0] and max(xs) > CARS_LAYOUT.depth[1]
+    assert min(ys) < CARS_LAYOUT.side[0] and max(ys) > CARS_LAYOUT.side[1]
+
+
+def test_cars_scenes_are_unchanged():
+    # The bundled 32 px default was trained on these: the same seed must give the same scene.
+    scene = sample_scene("cars", scene_rng(0, 0))
+    (car,) = scene.objects
+    # (values recorded before the cars64 preset was added)
+    assert scene.sliders == pytest.approx((0.0, 0.4391513268579433, 2.732), abs=1e-12)
+    assert car.centre == pytest.approx(
+        (0.0939810717600817, 0.0412755577277722, -0.0084359749), abs=1e-9
+    )
+    assert car.azimuth == pytest.approx(218.38887927618475, abs=1e-9)
 
 
 def test_rendering_is_deterministic_and_size_free():

@@ -25,7 +25,7 @@ from giraffe_testlib import TINY, tiny_network  # noqa: E402
 
 MAX_BYTES = 1_000_000
 MAX_PIXELS = 2048 * 2048
-TILE = 32  # small tiles, so that a cancelled upscale has many chances to stop
+TILE = 32  # small tiles: the tiled path with several tiles runs in every upscale test
 
 
 @contextmanager

@@ -13,9 +13,8 @@ import httpx
 import numpy as np
 import pytest
 from PIL import Image
-from server_testlib import MAX_BYTES, MAX_PIXELS, TILE, TINY, make_app, png_bytes, serving
+from server_testlib import MAX_BYTES, MAX_PIXELS, TINY, make_app, png_bytes, serving
 
-from inrkit.liif.tiling import split
 from inrkit.server.jobs import sweep
 
 TIMEOUT = httpx.Timeout(30.0)
@@ -140,8 +139,8 @@ def test_burst_gets_some_503_and_none_hang():
 def test_cancelled_upscale_stops_early(server):
     url, app = server
     stats = app.state.stats
-    tiles_before, stopped_before = stats.tiles, stats.stopped
-    total = len(split(256, TILE)) ** 2
+    chunks_before, stopped_before = stats.chunks, stats.stopped
+    total = 1024 * 1024 // 1024  # chunks of the default 1024 queries
     with pytest.raises(httpx.ReadTimeout):  # the client gives up and closes the connection
         post = httpx.post
         files = {"image": ("in.png", png_bytes(256, 256), "image/png")}
@@ -150,7 +149,7 @@ def test_cancelled_upscale_stops_early(server):
     while stats.stopped == stopped_before:
         assert time.monotonic() < deadline, "the job did not stop"
         time.sleep(0.05)
-    assert 0 < stats.tiles - tiles_before < total
+    assert 0 < stats.chunks - chunks_before < total
     assert httpx.get(f"{url}/health", timeout=TIMEOUT).json()["in_flight"] == 0
 
 
@@ -205,7 +204,7 @@ def test_no_giraffe_model_is_503_for_animation():
         assert httpx.get(f"{url}/api/models", timeout=TIMEOUT).json()["giraffe"] is None
 
 
-def test_upscale_progress_counts_tiles(server):
+def test_upscale_progress_counts_pixels(server):
     url, _ = server
     seen: list[dict] = []
     with ThreadPoolExecutor(1) as thread:
@@ -219,13 +218,14 @@ def test_upscale_progress_counts_tiles(server):
             time.sleep(0.02)
         assert as_image(upscale.result()).size == (640, 640)
     running = [p for p in seen if p["state"] == "running"]
-    # While the worker decodes the upload the tile count is not known yet: total is null and
-    # nothing is done; from then on every answer counts the tiles.
+    # While the worker decodes the upload the output size is not known yet: total is null and
+    # nothing is done; from then on every answer counts output pixels, chunk by chunk.
     decoding = [p for p in running if p["total"] is None]
     counted = [p for p in running if p["total"] is not None]
     assert all(p["done"] == 0 for p in decoding), decoding
-    assert counted and all(p["total"] == len(split(160, TILE)) ** 2 for p in counted)
+    assert counted and all(p["total"] == 640 * 640 for p in counted)
     assert all(0 <= p["done"] <= p["total"] for p in counted)
+    assert any(0 < p["done"] < p["total"] for p in counted)  # seen part way
     gone = httpx.get(f"{url}/api/upscale/progress/job-1", timeout=TIMEOUT)
     assert gone.status_code == 404 and "job-1" in gone.json()["error"]
     odd = httpx.get(f"{url}/api/upscale/progress/{'x' * 5000}", timeout=TIMEOUT)

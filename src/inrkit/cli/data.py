@@ -17,7 +17,7 @@ from pathlib import Path
 from inrkit.errors import InrkitError
 
 DATASET_NAMES = ("div2k", "benchmark", "celebahq")  # = inrkit.data.fetch.ARCHIVES (tested)
-SCENE_PRESETS = ("cars", "clevr")  # = inrkit.scenes.PRESETS (tested)
+SCENE_PRESETS = ("cars", "cars64", "clevr")  # = inrkit.scenes.PRESETS (tested)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -119,7 +119,9 @@ def _add_scenes_parser(commands: argparse._SubParsersAction) -> None:
         description="Ray cast procedural 3D scenes on the CPU (NumPy, nothing downloaded): a "
         "ground plane and a backdrop under a sun with soft shadows, and objects made of boxes, "
         "spheres and cylinders. 'cars': one toy car (random paint, azimuth, position, size) "
-        "seen from the camera ranges of GIRAFFE's cars preset; 'clevr': 2-5 spheres, cubes and "
+        "seen from the camera ranges of GIRAFFE's cars preset; 'cars64': the same cars anywhere in "
+        "the box ranges of GIRAFFE's cars_64 (depth and sideways) under a high sun; 'clevr': 2-5 "
+        "spheres, cubes and "
         "cylinders in the CLEVR colours, sizes and materials, from GIRAFFE's Clevr camera. "
         "Writes DIR/000000.png ... and beside each image a JSON file with the camera and every "
         "object's pose (type, centre, azimuth, scale, colour) and projected pixel centre. Scene "

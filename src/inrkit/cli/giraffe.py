@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from inrkit.cli import precision
 from inrkit.cli.giraffe_eval import add_eval
 from inrkit.cli.giraffe_mesh import add_mesh
 from inrkit.cli.giraffe_train import add_train
@@ -194,6 +195,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default="cpu",
         help="where to render (default: %(default)s)",
     )
+    precision.add_flag(p, "render")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or 'wrote' lines")
     p.set_defaults(run=run)
@@ -266,7 +268,13 @@ def render_path(args: argparse.Namespace) -> int:
     model = load(args.model, config=args.config, device=args.device)
     start = time.perf_counter()
     written = save_path(
-        model, path, args.out_dir, fmt=args.format, name=name, progress=not args.quiet
+        model,
+        path,
+        args.out_dir,
+        fmt=args.format,
+        name=name,
+        progress=not args.quiet,
+        precision=precision.effective(args.precision, args.device),
     )
     if not args.quiet:
         n, seconds = len(frame_times(path)), time.perf_counter() - start
@@ -292,6 +300,7 @@ def render(args: argparse.Namespace) -> int:
     if args.device == "cuda" and not torch.cuda.is_available():
         raise InrkitError("--device cuda: no CUDA device is available")
     model = load(args.model, config=args.config, device=args.device)
+    run_precision = precision.effective(args.precision, args.device)
     programs = args.program or [_config_program(name) for name in model.config.render_program]
     programs = list(dict.fromkeys(programs))  # once each, in the order given
     if not args.overwrite:
@@ -309,6 +318,7 @@ def render(args: argparse.Namespace) -> int:
             seed=args.seed,
             fmt=args.format,
             progress=not args.quiet,
+            precision=run_precision,
         )
         if not args.quiet:
             extra = f" and {len(written) - 1} strips" if args.format != "png" else ""

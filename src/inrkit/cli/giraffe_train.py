@@ -24,6 +24,13 @@ def add_train(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("config", type=Path, metavar="CONFIG.yaml")
     p.add_argument("--out-dir", type=Path, help="run folder (default: training.out_dir)")
+    p.add_argument(
+        "--init-from",
+        metavar="MODEL",
+        help="start a new run's generator from this checkpoint (a path or a model name) whose "
+        "fields, codes and renderer have the same sizes, e.g. a 64 px run from a 32 px model: "
+        "the renderer's new upsampling stage starts at zero, the discriminator fresh",
+    )
     add_training_flags(
         p,
         resume_help="continue from the run's model.pt",
@@ -41,7 +48,12 @@ def run_train(args: argparse.Namespace) -> int:
     config = load_train_config(args.config, args.overrides)
     out = args.out_dir or Path(config.settings.out_dir)
     result = train(
-        config, out, resume=args.resume, device=args.device, progress=False if args.quiet else None
+        config,
+        out,
+        resume=args.resume,
+        init_from=args.init_from,
+        device=args.device,
+        progress=False if args.quiet else None,
     )
     if not args.quiet:
         metric = config.settings.model_selection_metric

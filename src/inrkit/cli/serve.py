@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from inrkit.cli import precision
 from inrkit.errors import InrkitError
 
 # Equal to inrkit.server.app.DEFAULT_MAX_BYTES / DEFAULT_MAX_PIXELS; not imported from there
@@ -69,11 +70,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     for flag, default, what in (
         ("--max-bytes", DEFAULT_MAX_BYTES, "largest upload in bytes"),
         ("--max-pixels", DEFAULT_MAX_PIXELS, "largest input and upscale output in pixels"),
-        ("--workers", cores, "threads running model work"),
+        ("--workers", cores, "jobs in progress at once (they take turns on all the cores)"),
         ("--queue", 2 * cores, "jobs waiting or running at once; more get 503"),
     ):
         text = f"{what} (default: %(default)s)"
         p.add_argument(flag, type=_positive_int, default=default, metavar="N", help=text)
+    precision.add_flag(p, "run the models")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,8 +86,6 @@ def run(args: argparse.Namespace) -> int:
         from inrkit.server import create_app
     except ImportError as e:
         raise InrkitError(f"serve needs the serve extra: pip install 'inrkit[serve]' ({e})") from e
-    import torch
-
     import inrkit.giraffe as giraffe
     import inrkit.liif as liif
 
@@ -95,8 +95,8 @@ def run(args: argparse.Namespace) -> int:
         if args.giraffe_model == NO_MODEL
         else giraffe.load(args.giraffe_model, config=args.giraffe_config)
     )
-    # Each worker runs its own job; torch's threads share the cores between them.
-    torch.set_num_threads(max(1, (os.cpu_count() or 1) // args.workers))
+    # torch keeps its default of one intra-op thread per core: the jobs take turns on all the
+    # cores (inrkit.server.work.Turns), so a request alone runs as fast as the command line.
     app = create_app(
         liif_model,
         giraffe_model,
@@ -106,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
         queue_size=args.queue,
         liif_name=None if liif_model is None else args.liif_model,
         giraffe_name=None if giraffe_model is None else args.giraffe_model,
+        precision=precision.effective(args.precision, "cpu"),
     )
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(

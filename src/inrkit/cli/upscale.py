@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from PIL import Image
 
-from inrkit.cli import upscale_video
+from inrkit.cli import precision, upscale_video
 from inrkit.errors import InrkitError, file_error
 from inrkit.io import DEFAULT_MAX_INPUT_PIXELS, image_files_in, read_image, save_image
 
@@ -120,6 +120,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default="auto",
         help="auto: cuda when available, else cpu (default: %(default)s)",
     )
+    precision.add_flag(p, "run the model")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     for flag, default, what in (
         ("--max-pixels", DEFAULT_MAX_OUTPUT_PIXELS, "refuse outputs with more pixels"),
@@ -235,7 +236,13 @@ def _liif(model: torch.nn.Module, image, src: Path, args: argparse.Namespace, **
 
     try:
         return upscale(
-            model, image, max_pixels=args.max_pixels, tile=args.tile, chunk=args.chunk, **size
+            model,
+            image,
+            max_pixels=args.max_pixels,
+            tile=args.tile,
+            chunk=args.chunk,
+            precision=args.precision,
+            **size,
         )
     except InrkitError as e:  # size problems: the library does not know the file's name
         raise file_error(src, str(e)) from None
@@ -309,7 +316,9 @@ def run(args: argparse.Namespace) -> int:
         if model is None:  # once, and only when there is an image to upscale
             from inrkit.liif import load  # imports torch, which takes seconds
 
-            model = load(args.model, device=_pick_device(args.device))
+            device = _pick_device(args.device)
+            args.precision = precision.effective(args.precision, device)
+            model = load(args.model, device=device)
             if args.out_dir is not None:
                 try:
                     args.out_dir.mkdir(parents=True, exist_ok=True)

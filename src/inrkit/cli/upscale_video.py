@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import sys
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -170,8 +171,9 @@ def _out_size(args: argparse.Namespace, src: Path, in_hw: tuple[int, int]) -> tu
     return h - h % 2, w - w % 2  # yuv420p halves the colour planes: sides must be even
 
 
-def _model_recipe(model: str) -> dict[str, Any]:
-    """What identifies the model for --resume: its file's SHA-256."""
+def _model_recipe(model: str, precision: str = "fp32") -> dict[str, Any]:
+    """What identifies the model's work for --resume: its file's SHA-256, and the precision
+    when it is not fp32 (so that fp32 work from before --precision existed still resumes)."""
     from inrkit.liif.checkpoint import resolve
 
     path = resolve(model)
@@ -179,7 +181,10 @@ def _model_recipe(model: str) -> dict[str, Any]:
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
-    return {"model sha256": digest.hexdigest(), "inrkit": __version__}
+    recipe = {"model sha256": digest.hexdigest(), "inrkit": __version__}
+    if precision != "fp32":
+        recipe["precision"] = precision
+    return recipe
 
 
 def plan_video(args: argparse.Namespace, src: Path) -> VideoJob:
@@ -210,7 +215,7 @@ def plan_video(args: argparse.Namespace, src: Path) -> VideoJob:
         crf=DEFAULT_CRF if args.crf is None else args.crf,
         audio=bool(info.audio) and not args.no_audio,
         segment_frames=args.segment_frames or DEFAULT_SEGMENT_FRAMES,
-        recipe=_model_recipe(args.model),
+        recipe=_model_recipe(args.model, args.precision),
     )
 
 
@@ -220,7 +225,7 @@ def run(args: argparse.Namespace, src: Path) -> int:
     import numpy as np
     from tqdm.auto import tqdm
 
-    from inrkit.cli import EXIT_INTERRUPTED, PROG
+    from inrkit.cli import EXIT_INTERRUPTED, PROG, precision
     from inrkit.cli.upscale import _pick_device, _upscale_frame
 
     job = plan_video(args, src)
@@ -230,6 +235,10 @@ def run(args: argparse.Namespace, src: Path) -> int:
         except OSError as e:
             raise file_error(args.out_dir, f"cannot create folder ({e.strerror})") from None
     device = _pick_device(args.device)
+    ran = precision.effective(args.precision, device)
+    if ran != args.precision:  # what actually runs (fp32) goes into the resume check
+        args.precision = ran
+        job = replace(job, recipe={k: v for k, v in job.recipe.items() if k != "precision"})
     model = None
 
     def transform(frame: np.ndarray) -> np.ndarray:

@@ -116,11 +116,12 @@ def save_program(
     seed: int = 0,
     fmt: str = "gif",
     progress: bool = False,
+    precision: str = "fp32",
 ) -> list[Path]:
     """Render ``program`` and write its animation and strips; returns the files written.
 
     Frames are turned into 8-bit grids as they come, so memory holds T small images rather
-    than T x N float frames.
+    than T x N float frames. ``precision``: "fp32" or "bf16", as :func:`programs.render`.
     """
     from inrkit.giraffe.programs import (
         _generator,
@@ -146,7 +147,8 @@ def save_program(
     wanted = {plan.order[i] for i in strip_frames}
     grids: list[Image.Image] = []
     kept: dict[int, torch.Tensor] = {}
-    for i, frame in enumerate(iter_frames(model, plan, progress=progress)):
+    rendered = iter_frames(model, plan, progress=progress, precision=precision)
+    for i, frame in enumerate(rendered):
         if fmt != "png":
             grids.append(to_pil(make_grid(frame)))
         if i in wanted:

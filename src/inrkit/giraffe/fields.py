@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from inrkit.giraffe.config import FieldConfig
+from inrkit.nn.precision import autocast
 
 
 def positional_encoding(p: torch.Tensor, n_freq: int) -> torch.Tensor:
@@ -35,12 +36,9 @@ def positional_encoding(p: torch.Tensor, n_freq: int) -> torch.Tensor:
     """
     freqs = torch.tensor([(2**i) * math.pi for i in range(n_freq)], dtype=p.dtype, device=p.device)
     x = p.unsqueeze(-2) * freqs.unsqueeze(-1)  # (..., L, 3)
-    if torch.is_grad_enabled() and x.requires_grad:
-        return torch.stack([torch.sin(x), torch.cos(x)], dim=-2).flatten(-3)
-    out = torch.empty(*x.shape[:-1], 2, 3, dtype=x.dtype, device=x.device)
-    torch.sin(x, out=out[..., 0, :])  # written in place: no stacked copy
-    torch.cos(x, out=out[..., 1, :])
-    return out.flatten(-3)
+    # sin and cos into contiguous tensors, then one interleaving copy: written straight into
+    # the interleaved layout (runs of 3) they take a scalar loop, several times slower.
+    return torch.stack([torch.sin(x), torch.cos(x)], dim=-2).flatten(-3)
 
 
 class FeatureField(nn.Module):
@@ -99,6 +97,7 @@ class FeatureField(nn.Module):
         view: torch.Tensor | None,
         index: torch.Tensor | None = None,
         hidden_only: bool = False,
+        dtype: torch.dtype = torch.float32,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Features and densities at points.
 
@@ -111,10 +110,26 @@ class FeatureField(nn.Module):
             index: (M,) the group (row of the codes) of each point, or None.
             hidden_only: Return the input of the feature head (see :meth:`output`) instead
                 of the features.
+            dtype: bfloat16 runs the linear layers in bf16 (autocast); the positional
+                encoding (sines of large arguments) and both outputs stay fp32.
 
         Returns:
-            Features (..., rgb_out_dim) and densities (...) before any activation.
+            Features (..., rgb_out_dim) and densities (...) before any activation, fp32.
         """
+        with autocast(dtype, p.device):
+            feat, sigma = self._query(p, z_shape, z_app, view, index, hidden_only)
+        return feat.float(), sigma.float()
+
+    def _query(
+        self,
+        p: torch.Tensor,
+        z_shape: torch.Tensor,
+        z_app: torch.Tensor,
+        view: torch.Tensor | None,
+        index: torch.Tensor | None,
+        hidden_only: bool,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`query` in whatever precision the autocast state says."""
 
         def per_point(term: torch.Tensor) -> torch.Tensor:  # (G, H) -> broadcastable to points
             if index is not None:
@@ -139,7 +154,7 @@ class FeatureField(nn.Module):
         net = self.feat_view(net)
         net += per_point(self.fc_z_view(z_app))
         if self.use_viewdirs and view is not None:
-            net += view
+            net += view.to(net.dtype)  # a bf16 += fp32 add is a slow mixed-dtype loop
             net = net.relu_()  # the official code only applies this ReLU with views
         if hidden_only:
             return net, sigma
@@ -170,6 +185,8 @@ class FeatureField(nn.Module):
         ray_d: torch.Tensor | None,
         z_shape: torch.Tensor,
         z_app: torch.Tensor,
+        *,
+        dtype: torch.dtype = torch.float32,
         **kwargs: object,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """The official call: points and directions (B, N, 3), codes (B, z_dim).
@@ -178,4 +195,4 @@ class FeatureField(nn.Module):
             Features (B, N, rgb_out_dim) and densities (B, N).
         """
         view = self.view_term(ray_d) if (self.use_viewdirs and ray_d is not None) else None
-        return self.query(p_in, z_shape, z_app, view)
+        return self.query(p_in, z_shape, z_app, view, dtype=dtype)

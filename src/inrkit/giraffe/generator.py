@@ -103,6 +103,7 @@ class Generator(nn.Module):
         only_render_background: bool = False,
         *,
         sample_existence: bool | None = None,
+        dtype: torch.dtype = torch.float32,
     ) -> torch.Tensor:
         """Images (B, 3, img_size, img_size), or alpha maps (B, K, 16, 16) when asked.
 
@@ -110,6 +111,8 @@ class Generator(nn.Module):
         "training" jitters the samples and adds density noise, any other mode does not.
         ``sample_existence`` overrides ``sample_object_existance`` for this call (renderers
         pass False, so that objects do not flicker), without touching the shared attribute.
+        ``dtype`` bfloat16 runs the fields' linear layers and the neural renderer's feature
+        convolutions in bf16; rays, encodings, densities, compositing and RGB stay fp32.
         """
         if latent_codes is None:
             latent_codes = self.get_latent_codes(batch_size)
@@ -129,6 +132,7 @@ class Generator(nn.Module):
                 return_alpha_map=True,
                 not_render_background=not_render_background,
                 sample_existence=sample_existence,
+                dtype=dtype,
             )
             return alpha
         feat = self.volume_render_image(
@@ -140,8 +144,9 @@ class Generator(nn.Module):
             not_render_background=not_render_background,
             only_render_background=only_render_background,
             sample_existence=sample_existence,
+            dtype=dtype,
         )
-        return self.neural_renderer(feat)
+        return self.neural_renderer(feat, dtype=dtype)
 
     def volume_render_image(
         self,
@@ -157,13 +162,14 @@ class Generator(nn.Module):
         *,
         sparse: bool | None = None,
         sample_existence: bool | None = None,
+        dtype: torch.dtype = torch.float32,
     ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """The feature image (B, C, 16, 16) before the neural renderer (Sec. 3.3).
 
         With ``return_alpha_map``, also each object's alpha map (B, K, 16, 16). ``sparse``
         picks the path (default: ``self.sparse``); both give the same result.
         ``sample_existence`` (default: ``self.sample_object_existance``) drops objects at
-        random with :meth:`get_object_existance`.
+        random with :meth:`get_object_existance`. ``dtype``: as :meth:`forward`.
         """
         if not_render_background and only_render_background:
             raise ValueError("not_render_background and only_render_background exclude each other")
@@ -199,6 +205,7 @@ class Generator(nn.Module):
             training=mode == "training",
             use_max=self.use_max_composition,
             existence=existence,
+            dtype=dtype,
         )
         feat_map = to_image(feat, res)
         if not return_alpha_map:

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from inrkit.giraffe.config import NeuralRendererConfig
+from inrkit.nn.precision import autocast
 
 
 class Blur(nn.Module):
@@ -79,19 +80,26 @@ class NeuralRenderer(nn.Module):
         if cfg.use_norm:
             self.norms = nn.ModuleList([nn.InstanceNorm2d(width(i)) for i in range(n_blocks)])
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Feature image (B, input_dim, 16, 16) -> image (B, out_dim, img_size, img_size)."""
+    def forward(self, x: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        """Feature image (B, input_dim, 16, 16) -> image (B, out_dim, img_size, img_size).
+
+        ``dtype`` bfloat16 runs the feature path's convolutions in bf16 (channels-last); the
+        RGB path, a sum over the blocks, stays fp32.
+        """
         net = self.conv_in(x) if hasattr(self, "conv_in") else x
         rgb = self.upsample_rgb(self.conv_rgb[0](x)) if self.cfg.use_rgb_skip else None
+        if dtype != torch.float32:
+            net = net.to(dtype, memory_format=torch.channels_last)
         for idx, layer in enumerate(self.conv_layers):
-            hid = layer(self.upsample_2(net))
+            with autocast(dtype, net.device):
+                hid = layer(self.upsample_2(net))
             if self.cfg.use_norm:
                 hid = self.norms[idx](hid)
             net = F.leaky_relu(hid, 0.2)
             if rgb is not None:
-                rgb = rgb + self.conv_rgb[idx + 1](net)
+                rgb = rgb + self.conv_rgb[idx + 1](net.float())
                 if idx < len(self.conv_layers) - 1:
                     rgb = self.upsample_rgb(rgb)
         if rgb is None:
-            rgb = self.conv_rgb(net)
+            rgb = self.conv_rgb(net.float())
         return torch.sigmoid(rgb) if self.cfg.final_actvn else rgb

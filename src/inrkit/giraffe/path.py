@@ -40,6 +40,7 @@ from inrkit.giraffe.keyframes import (
 from inrkit.giraffe.programs import check_memory, generator_of
 from inrkit.giraffe.sliders import render_sliders
 from inrkit.io.files import atomic_write
+from inrkit.nn.precision import check_precision
 
 PathSpec = KeyframePath | str | Path | list | dict
 """A path: parsed, a file (JSON or YAML), or the parsed data itself (a list or a mapping)."""
@@ -70,15 +71,17 @@ def iter_path(
     *,
     progress: bool = False,
     should_stop: Callable[[], bool] | None = None,
+    precision: str = "fp32",
 ) -> Iterator[torch.Tensor]:
     """Each frame of ``path``: (3, H, W) RGB in [0, 1] on the CPU.
 
-    ``should_stop`` is asked between batches of frames (True stops with an InrkitError).
+    ``should_stop`` is asked between batches of frames (True stops with an InrkitError);
+    ``precision`` is "fp32" or "bf16" (see :func:`inrkit.giraffe.render`).
     """
     gen = generator_of(model)
     frames = sample_path(path, gen.get_n_boxes())
     yield from tqdm(
-        render_sliders(gen, frames, should_stop=should_stop),
+        render_sliders(gen, frames, should_stop=should_stop, precision=precision),
         total=len(frames),
         desc=Path(path.source).stem,
         disable=None if progress else True,
@@ -88,7 +91,12 @@ def iter_path(
 
 
 def render_path(
-    model: object, path: PathSpec, *, progress: bool = False, **options: Any
+    model: object,
+    path: PathSpec,
+    *,
+    progress: bool = False,
+    precision: str = "fp32",
+    **options: Any,
 ) -> torch.Tensor:
     """Render a keyframed path.
 
@@ -97,6 +105,7 @@ def render_path(
         path: The keyframes: a file (``.json``, else YAML), the parsed list or mapping, or a
             :class:`KeyframePath`.
         progress: Show a progress bar.
+        precision: "fp32" or "bf16" (see :func:`inrkit.giraffe.render`).
         **options: ``interpolation`` ("linear" or "smooth"), ``fps`` or ``frames``, replacing
             the path's own.
 
@@ -107,10 +116,11 @@ def render_path(
         InrkitError: A bad path (naming the keyframe and the field), or more objects in a
             keyframe than the model has.
     """
+    check_precision(precision)
     path = resolve_path(path, **options)
     size = generator_of(model).cfg.img_size
     check_memory(4 * 3 * size * size * len(frame_times(path)), "the path's frames")
-    return torch.stack(list(iter_path(model, path, progress=progress)))
+    return torch.stack(list(iter_path(model, path, progress=progress, precision=precision)))
 
 
 def output_paths(name: str, out_dir: str | Path, n_frames: int, fmt: str = "gif") -> list[Path]:
@@ -129,6 +139,7 @@ def save_path(
     fmt: str = "gif",
     name: str | None = None,
     progress: bool = False,
+    precision: str = "fp32",
     **options: Any,
 ) -> list[Path]:
     """Render ``path`` and write it to ``out_dir``; returns the files written.
@@ -136,8 +147,9 @@ def save_path(
     Args:
         fmt: "gif" (looping), "mp4" (needs ffmpeg) or "png" (every frame).
         name: The output name (default: the path file's stem, else "path").
-        **options: As :func:`render_path`.
+        precision, **options: As :func:`render_path`.
     """
+    check_precision(precision)
     if fmt not in FORMATS:
         raise InrkitError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
     if fmt == "mp4":
@@ -155,7 +167,7 @@ def save_path(
         raise file_error(paths[0].parent, f"cannot write ({e.strerror or e})") from None
     strip = {int(i) for i in np.linspace(0, n - 1, min(STRIP_FRAMES, n)).astype(int)}
     images, kept = [], []
-    for i, frame in enumerate(iter_path(model, path, progress=progress)):
+    for i, frame in enumerate(iter_path(model, path, progress=progress, precision=precision)):
         if fmt == "png":  # written as they come: memory holds one frame
             images.append(_write_png(paths[i], to_pil(frame)))
             continue

@@ -24,6 +24,7 @@ import torch
 from inrkit.errors import InrkitError
 from inrkit.giraffe.generator import Generator
 from inrkit.giraffe.programs import SAMPLE_TMP, generator_of, slerp
+from inrkit.nn.precision import check_precision, compute_dtype
 
 RENDER_BATCH = 8
 """Frames per generator call; a stop request is checked between calls."""
@@ -173,6 +174,7 @@ def render_sliders(
     *,
     should_stop: Callable[[], bool] | None = None,
     batch_size: int = RENDER_BATCH,
+    precision: str = "fp32",
 ) -> Iterator[torch.Tensor]:
     """Render each frame: (3, H, W) RGB in [0, 1] on the CPU, in order.
 
@@ -185,8 +187,10 @@ def render_sliders(
         frames: The frames; every one poses all of the model's objects.
         should_stop: Asked before each batch; True stops with an InrkitError.
         batch_size: Frames per generator call.
+        precision: "fp32" or "bf16", as :func:`inrkit.giraffe.render`.
     """
     gen = generator_of(model)
+    dtype = compute_dtype(check_precision(precision), gen.device)
     codes = _Codes(gen)
     for start in range(0, len(frames), batch_size):
         if should_stop is not None and should_stop():
@@ -199,7 +203,16 @@ def render_sliders(
         )
         bg = torch.cat([b[3] for b in batch])
         with torch.no_grad():
-            rgb = gen(len(batch), latent, camera, poses, bg, mode="val", sample_existence=False)
+            rgb = gen(
+                len(batch),
+                latent,
+                camera,
+                poses,
+                bg,
+                mode="val",
+                sample_existence=False,
+                dtype=dtype,
+            )
         yield from rgb.clamp(0, 1).cpu()
 
 

@@ -32,10 +32,11 @@ from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler
 
 from inrkit.errors import InrkitError
-from inrkit.giraffe.checkpoint import read_checkpoint, save
+from inrkit.giraffe.checkpoint import read_checkpoint, resolve, save
 from inrkit.giraffe.data import ImagesDataset
 from inrkit.giraffe.model import Giraffe, GiraffeModel
 from inrkit.giraffe.train_config import GiraffeTrainConfig
+from inrkit.giraffe.transfer import init_generator
 from inrkit.io.files import remove_interrupted_writes
 from inrkit.train import distributed
 from inrkit.train.checkpoints import check_run_folder, weights_digest
@@ -245,6 +246,7 @@ def train(
     out_dir: str | Path,
     *,
     resume: bool = False,
+    init_from: str | Path | None = None,
     device: str = "auto",
     progress: bool | None = None,
 ) -> dict[str, Any]:
@@ -254,6 +256,8 @@ def train(
         config: A checked config (:func:`inrkit.giraffe.train_config.load_train_config`).
         out_dir: The run folder.
         resume: Continue from ``out_dir/model.pt``.
+        init_from: A new run's generator starts from this checkpoint's (a path or a model
+            name; :func:`inrkit.giraffe.transfer.init_generator`); not with ``resume``.
         device: ``auto``, ``cpu`` or ``cuda``.
         progress: tqdm bar (None: only on a terminal).
     """
@@ -270,6 +274,9 @@ def train(
         use_tanh_range=s.use_tanh_range,
     )
     dataset.check_readable()
+    if init_from is not None and resume:
+        raise InrkitError("--init-from starts a new run; a resumed run has its own weights")
+    start = _init_state(init_from) if init_from is not None else None
     info = distributed.setup(device)
     try:
         per_rank = s.batch_size // info.world_size
@@ -282,17 +289,36 @@ def train(
             raise InrkitError(
                 f"{s.path}: {len(dataset)} images, fewer than one batch of {s.batch_size}"
             )
-        return _train(config, dataset, out, last if resume else None, info, per_rank, progress)
+        resume_from = last if resume else None
+        return _train(config, dataset, out, resume_from, info, per_rank, progress, start)
     finally:
         distributed.teardown(info)
 
 
-def _train(config, dataset, out, resume_from, info, per_rank, progress) -> dict[str, Any]:  # noqa: C901
+def _init_state(init_from: str | Path) -> tuple[str, dict[str, torch.Tensor]]:
+    """(name, ``model`` state dict) of the checkpoint a new run starts from."""
+    path, _ = resolve(init_from)
+    state = read_checkpoint(path).get("model")
+    if not isinstance(state, dict):
+        raise InrkitError(f"{path}: not a GIRAFFE checkpoint (no 'model' entry)")
+    return str(path), state
+
+
+def _train(
+    config, dataset, out, resume_from, info, per_rank, progress, start=None
+) -> dict[str, Any]:  # noqa: C901
     from tqdm.auto import tqdm
 
     s, cfg = config.settings, config.model
     seed_everything(s.seed)
     net = Giraffe(cfg)
+    if start is not None:
+        done = init_generator(net, start[1], start[0])
+        if info.is_main and progress is not False:
+            print(
+                f"generator from {start[0]}: {len(done.copied)} tensors copied, "
+                f"{len(done.zeroed)} new RGB convolutions zeroed, {len(done.new)} new"
+            )
     if net.generator_test is not None:
         set_requires_grad(net.generator_test, False)
     saved_rng = rng_state()  # fixed inputs for the sample grids, the same after a resume

@@ -32,6 +32,9 @@ from inrkit.giraffe.rendering import (
     volume_weights,
 )
 
+BACKGROUND_CHUNK = 16384
+"""Background samples per field call in inference (a scene of 16x16 rays x 64 samples)."""
+
 
 @dataclass(frozen=True)
 class Scene:
@@ -90,6 +93,7 @@ def render_dense(
     training: bool,
     use_max: bool,
     existence: torch.Tensor | None = None,
+    dtype: torch.dtype = torch.float32,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The official volume rendering (reference path).
 
@@ -107,7 +111,11 @@ def render_dense(
         p_i = ray_points(cam_i, pix_i, di)  # (B, N, S, 3)
         r_i = (pix_i - cam_i).unsqueeze(-2).expand_as(p_i)
         feat_i, sigma_i = decoder(
-            p_i.reshape(batch, -1, 3), r_i.reshape(batch, -1, 3), z_shape_obj[:, i], z_app_obj[:, i]
+            p_i.reshape(batch, -1, 3),
+            r_i.reshape(batch, -1, 3),
+            z_shape_obj[:, i],
+            z_app_obj[:, i],
+            dtype=dtype,
         )
         noise = _noise(sigma_i.shape, training, sigma_i.device)
         if noise is not None:
@@ -120,7 +128,11 @@ def render_dense(
         p_bg = ray_points(cam_bg, pix_bg, di)
         r_bg = (pix_bg - cam_bg).unsqueeze(-2).expand_as(p_bg)
         feat_bg, sigma_bg = background(
-            p_bg.reshape(batch, -1, 3), r_bg.reshape(batch, -1, 3), z_shape_bg, z_app_bg
+            p_bg.reshape(batch, -1, 3),
+            r_bg.reshape(batch, -1, 3),
+            z_shape_bg,
+            z_app_bg,
+            dtype=dtype,
         )
         noise = _noise(sigma_bg.shape, training, sigma_bg.device)
         if noise is not None:
@@ -141,6 +153,7 @@ def render_sparse(
     training: bool,
     use_max: bool,
     existence: torch.Tensor | None = None,
+    dtype: torch.dtype = torch.float32,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Same result as :func:`render_dense`, evaluating objects only inside their boxes."""
     z_shape_obj, z_app_obj, z_shape_bg, z_app_bg = scene.codes
@@ -150,7 +163,7 @@ def render_sparse(
     sigmas: list[torch.Tensor] = []
     objects = None
     if k > 0:
-        objects = _objects_in_boxes(decoder, scene, training)
+        objects = _objects_in_boxes(decoder, scene, training, dtype)
         sigmas.append(objects[0])
     if scene.background:
         cam_bg = _rotate(scene.bg_rotation, cam[:, :1])  # every ray starts at the camera centre
@@ -159,9 +172,7 @@ def render_sparse(
         p_bg = ray_points(cam_bg.expand_as(pix_bg), pix_bg, di)  # (B, N, S, 3)
         view = background.view_term(ray_bg).unsqueeze(-2) if background.use_viewdirs else None
         # The hidden state before the (affine) feature head, which is applied once per ray.
-        hidden_bg, sigma_bg = background.query(
-            p_bg, z_shape_bg, z_app_bg, view, hidden_only=background.linear_output
-        )
+        hidden_bg, sigma_bg = _query_background(background, p_bg, z_shape_bg, z_app_bg, view, dtype)
         noise = _noise((batch, n_rays * n_steps), training, sigma_bg.device)
         if noise is not None:
             sigma_bg = sigma_bg + noise.reshape(sigma_bg.shape)
@@ -191,8 +202,50 @@ def render_sparse(
     return feat_map, sigma
 
 
+def _query_background(
+    background: FeatureField,
+    p_bg: torch.Tensor,
+    z_shape_bg: torch.Tensor,
+    z_app_bg: torch.Tensor,
+    view: torch.Tensor | None,
+    dtype: torch.dtype,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The background field at every sample (B, N, S, 3) -> hidden states (or features)
+    (B, N, S, H) and densities (B, N, S).
+
+    In inference, :data:`BACKGROUND_CHUNK` samples at a time: a batch's activations (eight
+    scenes: 131072 samples x hidden) would not stay in cache, a chunk's do. Each chunk is a
+    contiguous run of samples naming its scene by index, and the per-scene code terms are
+    still computed for the whole batch, so every value is that of the batched call.
+    """
+    hidden_only = background.linear_output
+    batch, n_rays, n_steps, _ = p_bg.shape
+    if torch.is_grad_enabled() or batch * n_rays * n_steps <= BACKGROUND_CHUNK:
+        return background.query(
+            p_bg, z_shape_bg, z_app_bg, view, hidden_only=hidden_only, dtype=dtype
+        )
+    flat = p_bg.reshape(-1, 3)
+    hidden, sigma = [], []
+    for start in range(0, flat.shape[0], BACKGROUND_CHUNK):
+        point = torch.arange(start, min(start + BACKGROUND_CHUNK, flat.shape[0]))
+        ray = point // n_steps  # b N + n
+        h, s = background.query(
+            flat[point[0] : point[-1] + 1],
+            z_shape_bg,
+            z_app_bg,
+            None if view is None else view.reshape(batch * n_rays, -1)[ray],
+            index=ray // n_rays,
+            hidden_only=hidden_only,
+            dtype=dtype,
+        )
+        hidden.append(h)
+        sigma.append(s)
+    out_shape = (batch, n_rays, n_steps)
+    return torch.cat(hidden).reshape(*out_shape, -1), torch.cat(sigma).reshape(out_shape)
+
+
 def _objects_in_boxes(
-    decoder: FeatureField, scene: Scene, training: bool
+    decoder: FeatureField, scene: Scene, training: bool, dtype: torch.dtype = torch.float32
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """All object fields at the samples inside their padded boxes, in one call.
 
@@ -222,6 +275,7 @@ def _objects_in_boxes(
         view,
         index=group,
         hidden_only=decoder.linear_output,
+        dtype=dtype,
     )
     if training:
         # One draw per object over all its samples, in the official order, then kept inside.

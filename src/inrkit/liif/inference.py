@@ -25,6 +25,7 @@ from inrkit.io.modes import from_float_rgb, resize_alpha, to_float_rgb
 from inrkit.liif.model import LIIF, nearest_index
 from inrkit.liif.tiling import receptive_radius, round_half_up, scaled_bounds, split
 from inrkit.nn.coords import make_coord
+from inrkit.nn.precision import autocast, check_precision, compute_dtype
 
 DEFAULT_MAX_OUTPUT_PIXELS = 16384 * 16384
 DEFAULT_TILE = 384  # latent (= input) pixels per tile side
@@ -33,7 +34,7 @@ ImageLike = TypeVar("ImageLike", Image.Image, np.ndarray, torch.Tensor)
 
 
 class UpscaleStopped(Exception):
-    """Raised between tiles (or chunks) when ``should_stop()`` says the result is unwanted."""
+    """Raised between chunks when ``should_stop()`` says the result is unwanted."""
 
 
 def output_size(
@@ -98,8 +99,15 @@ def _predict_fast(
     tile: int,
     chunk: int,
     step: Callable[[int], None],
+    dtype: torch.dtype = torch.float32,
 ) -> torch.Tensor:
-    """(B, 3, h, w) normalised input -> (B, H, W, 3) normalised output, tile by tile."""
+    """(B, 3, h, w) normalised input -> (B, H, W, 3) normalised output, tile by tile;
+    ``step(n)`` after each chunk of n output pixels.
+
+    ``dtype`` bfloat16 runs the encoder's convolutions (channels-last, the layout bf16
+    kernels are written for) and the decoder's hidden layers in bf16; see
+    :meth:`LIIF.query_grid_prepared` for what stays fp32.
+    """
     b, _, h, w = inp.shape
     big_h, big_w = out_hw
     radius = receptive_radius(model.encoder)
@@ -118,13 +126,16 @@ def _predict_fast(
             f0, f1, g0, g1 = max(a0 - 1, 0), min(a1 + 1, h), max(b0 - 1, 0), min(b1 + 1, w)
             m = radius or 0
             i0, i1, j0, j1 = max(f0 - m, 0), min(f1 + m, h), max(g0 - m, 0), min(g1 + m, w)
-            feat = model.encode(inp[:, :, i0:i1, j0:j1])
+            crop = inp[:, :, i0:i1, j0:j1]
+            if dtype != torch.float32:
+                crop = crop.contiguous(memory_format=torch.channels_last)
+            with autocast(dtype, inp.device):
+                feat = model.encode(crop)
             feat = feat[:, :, f0 - i0 : f1 - i0, g0 - j0 : g1 - j0]
             prep = model.prepare(feat, (h, w), (f0, g0), (a0, a1, b0, b1))
             out[:, r0:r1, c0:c1] = model.query_grid_prepared(
-                prep, ys[r0:r1], xs[c0:c1], (2 / big_h, 2 / big_w), chunk
+                prep, ys[r0:r1], xs[c0:c1], (2 / big_h, 2 / big_w), chunk, dtype, step
             )
-            step(b * (r1 - r0) * (c1 - c0))
     return out
 
 
@@ -135,16 +146,20 @@ def predict_reference(
     out_hw: tuple[int, int],
     chunk: int = 30000,
     step: Callable[[int], None] | None = None,
+    dtype: torch.dtype = torch.float32,
 ) -> torch.Tensor:
     """The official ``batched_predict``: whole-image encoding, reference query in chunks.
 
-    Returns (B, H, W, 3) normalised output. Works for every model (LIIF, MetaSR).
+    Returns (B, H, W, 3) normalised output. Works for every model (LIIF, MetaSR). ``dtype``
+    bfloat16 runs the encoder in bf16; the query stays fp32 (MetaSR's predicted weights, for
+    one, lose too much in bf16).
     """
     b = inp.shape[0]
     coord = make_coord(out_hw).to(inp.device).unsqueeze(0).expand(b, -1, -1)
     cell = torch.empty_like(coord)
     cell[..., 0], cell[..., 1] = 2 / out_hw[0], 2 / out_hw[1]
-    feat = model.encode(inp)
+    with autocast(dtype, inp.device):
+        feat = model.encode(inp).float()
     query = model.query_reference if isinstance(model, LIIF) else model.query
     pieces = []
     for q0 in range(0, coord.shape[1], chunk):
@@ -164,6 +179,8 @@ def upscale_tensor(
     reference: bool = False,
     progress: bool | None = False,
     should_stop: Callable[[], bool] | None = None,
+    precision: str = "fp32",
+    on_chunk: Callable[[int], None] | None = None,
 ) -> torch.Tensor:
     """(B, 3, h, w) RGB in [0, 1] -> (B, 3, H, W) RGB in [0, 1] on the model's device.
 
@@ -172,14 +189,21 @@ def upscale_tensor(
         chunk: Queries per decoder batch (speed/memory knob; no effect on the result).
         reference: Use the official formulation instead of the fast path.
         progress: Show a tqdm bar (``None``: only on a terminal).
-        should_stop: Asked after each tile (reference path: each chunk); when it returns True
-            the work stops with :class:`UpscaleStopped` (a server's cancelled request).
+        should_stop: Asked after each chunk; when it returns True the work stops with
+            :class:`UpscaleStopped` (a server's cancelled request).
+        precision: ``"fp32"``, or ``"bf16"``: convolutions and hidden GEMMs in bfloat16
+            (several times faster where the hardware has it, about 0.01 dB lower PSNR);
+            without native bf16 a :class:`~inrkit.nn.precision.PrecisionWarning` and fp32.
+        on_chunk: Called after each chunk with the number of output pixels it finished (of
+            ``B * H * W``): progress, or a server letting other work run.
     """
     from tqdm.auto import tqdm
 
     if tile < 1 or chunk < 1:
         raise InrkitError(f"tile and chunk must be positive, got tile={tile}, chunk={chunk}")
+    check_precision(precision)
     device = next(model.parameters()).device
+    dtype = compute_dtype(precision, device)
     inp = (rgb.to(device=device, dtype=torch.float32) - 0.5) / 0.5
     total = rgb.shape[0] * out_hw[0] * out_hw[1]
     with tqdm(
@@ -193,14 +217,16 @@ def upscale_tensor(
 
         def step(n: int) -> None:
             bar.update(n)
+            if on_chunk is not None:
+                on_chunk(n)
             if should_stop is not None and should_stop():
                 raise UpscaleStopped("upscale stopped before the end")
 
         fast = isinstance(model, LIIF) and model.imnet is not None and not reference
         if fast:
-            out = _predict_fast(model, inp, out_hw, tile, chunk, step)
+            out = _predict_fast(model, inp, out_hw, tile, chunk, step, dtype)
         else:
-            out = predict_reference(model, inp, out_hw, max(chunk, 30000), step)
+            out = predict_reference(model, inp, out_hw, max(chunk, 30000), step, dtype)
     return out.mul_(0.5).add_(0.5).clamp_(0, 1).permute(0, 3, 1, 2)
 
 
@@ -245,6 +271,8 @@ def upscale(
     reference: bool = False,
     progress: bool | None = False,
     should_stop: Callable[[], bool] | None = None,
+    precision: str = "fp32",
+    on_chunk: Callable[[int], None] | None = None,
 ) -> ImageLike:
     """Upscale (or resample) an image with a LIIF model to any scale or exact size.
 
@@ -255,7 +283,8 @@ def upscale(
         scale: One factor or (row, col) factors; the output is ``round(H*s) x round(W*s)``.
         size: Exact output (H, W). ``width`` / ``height``: one side, aspect ratio kept.
         max_pixels: Refuse outputs larger than this many pixels.
-        tile, chunk, reference, progress, should_stop: See :func:`upscale_tensor`.
+        tile, chunk, reference, progress, should_stop, precision, on_chunk: See
+            :func:`upscale_tensor`; ``precision="bf16"`` is the fast, slightly less exact one.
 
     Returns:
         The result as the same kind of image as ``image``.
@@ -274,6 +303,8 @@ def upscale(
             reference=reference,
             progress=progress,
             should_stop=should_stop,
+            precision=precision,
+            on_chunk=on_chunk,
         )
     finally:
         model.train(was_training)

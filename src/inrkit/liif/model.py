@@ -23,12 +23,14 @@ Two formulations of the query give the same numbers:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from inrkit.liif.fast_mlp import MLPTail, blend
 from inrkit.nn.coords import make_coord
 from inrkit.nn.mlp import MLP
 
@@ -131,16 +133,7 @@ class LIIF(nn.Module):
         c[:, :, 1] += v[1] / shape[1] + eps
         return c.clamp_(-_CLAMP, _CLAMP)
 
-    @staticmethod
-    def _blend(preds: list[torch.Tensor], areas: list[torch.Tensor]) -> torch.Tensor:
-        """Area-weighted sum: each prediction is weighted by the area of the *opposite* code."""
-        total = torch.stack(areas).sum(dim=0)
-        if len(areas) == 4:
-            areas = [areas[3], areas[2], areas[1], areas[0]]
-        out = 0
-        for pred, area in zip(preds, areas, strict=True):
-            out = out + pred * (area / total).unsqueeze(-1)
-        return out  # type: ignore[return-value]
+    _blend = staticmethod(blend)
 
     def query_reference(
         self, feat: torch.Tensor, coord: torch.Tensor, cell: torch.Tensor | None = None
@@ -210,6 +203,8 @@ class LIIF(nn.Module):
         # Unfold orders its output channel-major (c * 9 + ky * 3 + kx), exactly a conv kernel;
         # zero padding matches unfold's at the edges of the whole grid.
         kernel = first.weight[:, : c * k * k].reshape(-1, c, k, k)
+        # The tables stay fp32 whatever the encoder ran in: every query's layer 1 starts here.
+        feat = feat.to(kernel.dtype)
         hidden = F.conv2d(feat, kernel, first.bias, padding=k // 2)  # (B, D1, fh, fw)
         hidden = hidden[:, :, r0 - oy : r1 - oy, c0 - ox : c1 - ox]
         # Row-major (pixel, channel) so that each gathered code is one contiguous row.
@@ -268,6 +263,8 @@ class LIIF(nn.Module):
         xs: torch.Tensor,
         cell: tuple[float, float],
         max_queries: int = 1024,
+        dtype: torch.dtype = torch.float32,
+        on_chunk: Callable[[int], None] | None = None,
     ) -> torch.Tensor:
         """Inference on a whole grid of queries: rows ``ys`` (R,) x columns ``xs`` (C,).
 
@@ -275,6 +272,13 @@ class LIIF(nn.Module):
         but the code a query reads and its relative offset depend on its row and its column
         separately, so both are found once per row and once per column, and the coordinate
         terms of layer 1 are added as a row term plus a column term.
+
+        ``dtype`` bfloat16 runs the hidden layers' GEMMs in bf16 (:class:`MLPTail`); the
+        lookups, relative coordinates, areas, layer 1 and the blend stay fp32, so every query
+        reads the same codes with the same weights as in fp32.
+
+        ``on_chunk(n)`` is called after each chunk of ``n`` queries (progress, cancellation:
+        it may raise to stop).
 
         Returns:
             (B, R, C, out_dim) normalised RGB.
@@ -299,27 +303,30 @@ class LIIF(nn.Module):
             u_r = rel_r[:, None] * w_tail[:, 0] + cell_term  # (R, D1)
             u_c = rel_c[:, None] * w_tail[:, 1]  # (C, D1)
             tables.append((ri - a0, ci - b0, rel_r, rel_c, u_r, u_c))
-        n_rows, n_cols = len(ys), len(xs)
+        # Each table stacked over the shifts, so that a chunk takes a few calls for all four.
+        ri, ci, rel_r, rel_c, u_r, u_c = (torch.stack(t) for t in zip(*tables, strict=True))
+        n_shifts, (n_rows, n_cols) = len(shifts), (len(ys), len(xs))
         step = max(1, max_queries // n_cols)
         batch_offset = torch.arange(bs, device=ys.device)[:, None] * (nh * nw)
         out = prep.hidden.new_empty(bs, n_rows, n_cols, linears[-1].out_features)
+        mlp = MLPTail(linears, n_shifts * bs * min(step, n_rows) * n_cols, dtype)
         for r0 in range(0, n_rows, step):
             r1 = min(r0 + step, n_rows)
             n = (r1 - r0) * n_cols
-            x = prep.hidden.new_empty(len(shifts), bs * n, first.out_features)
-            areas = []
-            for s, (ri, ci, rel_r, rel_c, u_r, u_c) in enumerate(tables):
-                idx = (ri[r0:r1, None] * nw + ci[None, :]).reshape(1, -1) + batch_offset
-                layer1 = torch.index_select(prep.hidden, 0, idx.reshape(-1), out=x[s])
-                layer1 = layer1.view(bs, r1 - r0, n_cols, -1)
-                layer1.add_(u_r[r0:r1, None, :]).add_(u_c[None, :, :])
-                area = torch.abs(rel_r[r0:r1, None] * rel_c[None, :]) + _AREA_EPS
-                areas.append(area.reshape(1, -1).expand(bs, -1))
-            y = x.view(len(shifts) * bs * n, -1)
-            for layer in linears[1:]:
-                y = torch.addmm(layer.bias, y.relu_(), layer.weight.t())
-            pred = self._blend(list(y.view(len(shifts), bs, n, -1).unbind(0)), areas)
-            out[:, r0:r1] = pred.view(bs, r1 - r0, n_cols, -1)
+            x = mlp.layer1(n_shifts, bs * n)  # (S, B n, D1)
+            idx = (ri[:, r0:r1, None] * nw + ci[:, None, :]).reshape(n_shifts, 1, -1)
+            torch.index_select(
+                prep.hidden, 0, (idx + batch_offset).reshape(-1), out=x.view(-1, x.shape[-1])
+            )
+            layer1 = x.view(n_shifts, bs, r1 - r0, n_cols, -1)
+            layer1.add_(u_r[:, None, r0:r1, None, :])
+            # + u_c and the ReLU in one pass; the very values of add_ then relu_.
+            torch.ops.aten._add_relu_(layer1, u_c[:, None, None, :, :])
+            area = torch.abs(rel_r[:, r0:r1, None] * rel_c[:, None, :]) + _AREA_EPS  # (S, r, C)
+            areas = list(area.reshape(n_shifts, 1, -1).expand(-1, bs, -1).unbind(0))
+            out[:, r0:r1] = mlp(x, areas).view(bs, r1 - r0, n_cols, -1)
+            if on_chunk is not None:
+                on_chunk(bs * n)
         return out
 
     def query(

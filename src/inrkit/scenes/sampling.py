@@ -1,11 +1,13 @@
-"""Random scenes for the ``cars`` and ``clevr`` presets, and their ground-truth pose records.
+"""Random scenes for the ``cars``, ``cars64`` and ``clevr`` presets, and their ground-truth
+pose records.
 
 The cameras use the ranges of the official GIRAFFE configs (``cars_64``: polar slider v in
 [0.41667, 0.5], i.e. 0-9.6 degrees above the horizon, radius 2.732, 10 degree field of view;
 ``clevr2345_256``: v = 0.33333, i.e. 19.5 degrees up, radius 2.732, 49.13 degrees), both with
 the azimuth slider u fixed at 0, so the camera always sits on +x and objects turn instead.
 Cars stand on a ground plane 0.08 below the origin and fill most of the frame, as the CompCars
-crops do; Clevr objects come in the CLEVR sizes, colours and materials (Johnson et al. 2017),
+crops do (``cars64``: anywhere in GIRAFFE cars_64's box ranges, under a higher sun); Clevr
+objects come in the CLEVR sizes, colours and materials (Johnson et al. 2017),
 with GIRAFFE's layout: the ground at z = 0, centres within +-0.71 along x and y.
 
 Each scene is redrawn until every object's projected centre is in view and not hidden behind
@@ -39,6 +41,28 @@ class CameraRange:
 CARS_CAMERA = CameraRange((0.0, 0.0), (0.41667, 0.5), (2.732, 2.732), 10.0)
 CLEVR_CAMERA = CameraRange((0.0, 0.0), (0.33333, 0.33333), (2.732, 2.732), 49.13)
 CARS_GROUND_Z = -0.08  # puts an average car's centre at the origin the camera looks at
+
+
+@dataclass(frozen=True)
+class CarLayout:
+    """Where a preset's toy car may stand and where its sun may be."""
+
+    depth: tuple[float, float]
+    """Range of the car's centre along world x (towards the camera, which sits on +x)."""
+    side: tuple[float, float]
+    """Range of the car's centre along world y (left to right in the image)."""
+    sun_elevation: tuple[float, float]
+    """Range of the sun's elevation in degrees."""
+
+
+CARS_LAYOUT = CarLayout(depth=(-0.15, 0.15), side=(-0.05, 0.05), sun_elevation=(35.0, 65.0))
+"""``cars``: near the centre, as the CompCars crops, with long evening shadows."""
+CARS64_LAYOUT = CarLayout(depth=(-0.22, 0.22), side=(-0.12, 0.12), sun_elevation=(70.0, 85.0))
+"""``cars64``: anywhere in GIRAFFE cars_64's box translation ranges (a test checks them), so
+that the data hold every position the depth and horizontal sliders reach; the sun stands
+high (70-85 degrees), so that the shadow a turning car casts falls under it, within a pixel of
+its silhouette at 64 px, where GIRAFFE's object field can draw it (with ``cars``' sun, 5 of 8
+held-out turntables change the ground by more than 0.02 beyond that)."""
 CLEVR_GROUND_Z = 0.0
 # CLEVR's colours (sRGB) and its two sizes, 0.7 and 0.35 in a +-3 world, scaled to +-0.71.
 CLEVR_COLOURS = {
@@ -92,11 +116,17 @@ def _rgb(h: float, s: float, v: float) -> tuple[int, int, int]:
     return tuple(int(round(255 * c)) for c in colorsys.hsv_to_rgb(h, s, v))
 
 
-def _light(rng: np.random.Generator, camera: Camera, spread: tuple[float, float]) -> tuple:
-    """A sun to one side of the camera and above: azimuth off the camera's by ``spread``."""
+def _light(
+    rng: np.random.Generator,
+    camera: Camera,
+    spread: tuple[float, float],
+    elevation: tuple[float, float] = (35.0, 65.0),
+) -> tuple:
+    """A sun to one side of the camera and above: azimuth off the camera's by ``spread``,
+    ``elevation`` degrees up."""
     cam_az = np.degrees(np.arctan2(camera.position[1], camera.position[0]))
     az = np.radians(cam_az + rng.choice([-1, 1]) * rng.uniform(*spread))
-    el = np.radians(rng.uniform(35.0, 65.0))
+    el = np.radians(rng.uniform(*elevation))
     return (float(np.cos(el) * np.cos(az)), float(np.cos(el) * np.sin(az)), float(np.sin(el)))
 
 
@@ -106,12 +136,14 @@ def _car_colour(rng: np.random.Generator) -> tuple[int, int, int]:
     return _rgb(rng.random(), rng.uniform(0.45, 0.95), rng.uniform(0.45, 0.95))
 
 
-def sample_cars(rng: np.random.Generator) -> Scene:
+def sample_cars(
+    rng: np.random.Generator, layout: CarLayout = CARS_LAYOUT, preset: str = "cars"
+) -> Scene:
     """One toy car with a random paint, azimuth, position on the ground and size."""
     camera, sliders = _camera(rng, CARS_CAMERA)
     s = rng.uniform(0.15, 0.19)  # half-length: 63-80% of the view's width at the origin
     half = s * CAR_HALF_EXTENTS
-    centre = (rng.uniform(-0.15, 0.15), rng.uniform(-0.05, 0.05), CARS_GROUND_Z + half[2])
+    centre = (rng.uniform(*layout.depth), rng.uniform(*layout.side), CARS_GROUND_Z + half[2])
     car = SceneObject(
         kind="car",
         centre=tuple(float(x) for x in centre),
@@ -121,11 +153,11 @@ def sample_cars(rng: np.random.Generator) -> Scene:
         material="paint",
     )
     return Scene(
-        preset="cars",
+        preset=preset,
         camera=camera,
         sliders=sliders,
         objects=(car,),
-        light=_light(rng, camera, (20.0, 70.0)),
+        light=_light(rng, camera, (20.0, 70.0), layout.sun_elevation),
         ground_z=CARS_GROUND_Z,
         ground_colour=_rgb(rng.uniform(0.05, 0.15), rng.uniform(0.0, 0.2), rng.uniform(0.45, 0.7)),
         backdrop_distance=1.2,  # a studio wall in a random pale colour
@@ -180,7 +212,13 @@ def sample_clevr(rng: np.random.Generator) -> Scene:
     )
 
 
-SAMPLERS = {"cars": sample_cars, "clevr": sample_clevr}
+def sample_cars64(rng: np.random.Generator) -> Scene:
+    """A toy car anywhere in GIRAFFE cars_64's box ranges, under a high sun
+    (:data:`CARS64_LAYOUT`)."""
+    return sample_cars(rng, CARS64_LAYOUT, "cars64")
+
+
+SAMPLERS = {"cars": sample_cars, "cars64": sample_cars64, "clevr": sample_clevr}
 PRESETS = tuple(SAMPLERS)
 
 

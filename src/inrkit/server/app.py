@@ -33,6 +33,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from inrkit.errors import InrkitError
 from inrkit.giraffe import GiraffeModel
 from inrkit.io import ImageTooLarge, read_image_bytes
+from inrkit.liif.inference import DEFAULT_TILE
+from inrkit.nn.precision import check_precision
 from inrkit.server.jobs import (
     Progress,
     Sliders,
@@ -47,7 +49,6 @@ from inrkit.server.work import Busy, ClientGone, WorkPool
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 4096 * 4096
-DEFAULT_TILE = 128  # input pixels per tile side: a cancelled upscale stops within one tile
 FORM_SLACK = 64 * 1024  # multipart boundaries and the other fields, on top of the image bytes
 CLIENT_CLOSED = 499  # nginx's code for "client closed request"; nobody reads it
 PNG = "image/png"
@@ -199,6 +200,7 @@ def create_app(
     tile: int = DEFAULT_TILE,
     liif_name: str | None = None,
     giraffe_name: str | None = None,
+    precision: str = "fp32",
 ) -> FastAPI:
     """Build the app around loaded models (either may be None: its endpoint answers 503).
 
@@ -207,12 +209,17 @@ def create_app(
         giraffe_model: A model from :func:`inrkit.giraffe.load`.
         max_bytes: Largest upload (413 beyond).
         max_pixels: Largest input image and largest upscale output, in pixels (413 beyond).
-        workers: Threads running model work (default: the number of cores).
+        workers: Jobs in progress at once (default: the number of cores); they take turns
+            on the cores (see :mod:`inrkit.server.work`).
         queue_size: Jobs waiting or running at once; more get 503 at once.
-        tile: Input pixels per LIIF tile side; cancellation is checked between tiles.
+        tile: Input pixels per LIIF tile side (memory; cancellation and turns happen between
+            the decoder's chunks, whatever the tile).
         liif_name, giraffe_name: What ``/api/models`` calls the models.
+        precision: "fp32" or "bf16" for every model run (see :func:`inrkit.liif.upscale`).
     """
+    check_precision(precision)
     pool = WorkPool(workers or os.cpu_count() or 1, queue_size)
+    offer = pool.turns.offer
     stats = Stats()
     # Upscales that a client follows by id; an entry lives while its request does.
     progress: dict[str, Progress] = {}
@@ -266,6 +273,7 @@ def create_app(
             "liif": _liif_info(liif_model, liif_name),
             "giraffe": _giraffe_info(giraffe_model, giraffe_name),
             "limits": {"max_bytes": max_bytes, "max_pixels": max_pixels},
+            "precision": precision,
         }
 
     @app.post("/api/upscale", response_class=Response, responses={200: {"content": {PNG: {}}}})
@@ -305,7 +313,17 @@ def create_app(
             followed.running = True
             img = read_image_bytes(data, name, max_pixels)
             out_hw = upscale_size((img.height, img.width), *size, max_pixels=max_pixels)
-            return upscale_png(liif_model, img, out_hw, stop, stats, tile, followed)
+            return upscale_png(
+                liif_model,
+                img,
+                out_hw,
+                stop,
+                stats,
+                tile,
+                followed,
+                precision=precision,
+                between=offer,
+            )
 
         if progress_id is not None:
             progress[progress_id] = followed
@@ -322,8 +340,8 @@ def create_app(
     async def upscale_progress(progress_id: str) -> dict[str, Any]:
         """How far the upscale sent with this ``progress_id`` is (404 once it has finished).
 
-        ``state`` is ``queued`` or ``running``; ``done`` and ``total`` count tiles (``total``
-        is null where the model's tiling is unknown).
+        ``state`` is ``queued`` or ``running``; ``done`` and ``total`` count output pixels
+        (``total`` is null until the upload is decoded).
         """
         entry = progress.get(progress_id)
         if entry is None:
@@ -352,7 +370,9 @@ def create_app(
         """Render one GIRAFFE frame from seeds and sliders; PNG out."""
         sliders = sliders_of(body)
         try:
-            png = await run(request, lambda stop: render_png(giraffe_model, sliders))
+            png = await run(
+                request, lambda stop: render_png(giraffe_model, sliders, precision=precision)
+            )
         except ClientGone:
             return Response(status_code=CLIENT_CLOSED)
         return Response(png, media_type=PNG)
@@ -365,7 +385,16 @@ def create_app(
         sliders = sliders_of(body)
 
         def job(stop: threading.Event) -> bytes:
-            return animation_gif(giraffe_model, sliders, body.slider, body.frames, body.fps, stop)
+            return animation_gif(
+                giraffe_model,
+                sliders,
+                body.slider,
+                body.frames,
+                body.fps,
+                stop,
+                precision=precision,
+                between=offer,
+            )
 
         try:
             gif = await run(request, job)
@@ -390,7 +419,9 @@ def create_app(
         name = Path(path.filename or "path").name[:64] or "path"
 
         def job(stop: threading.Event) -> bytes:
-            return path_gif(giraffe_model, data, name, MAX_FRAMES, stop)
+            return path_gif(
+                giraffe_model, data, name, MAX_FRAMES, stop, precision=precision, between=offer
+            )
 
         try:
             gif = await run(request, job)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import math
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 import torch
@@ -33,8 +33,7 @@ from inrkit.giraffe.sliders import (
     uniform_frame,
 )
 from inrkit.io import ImageTooLarge
-from inrkit.liif import LIIF, output_size, upscale
-from inrkit.liif.tiling import split
+from inrkit.liif import output_size, upscale
 
 SLIDERS = ("rotation", "translation_x", "translation_depth", "scale", "elevation")
 
@@ -43,8 +42,8 @@ SLIDERS = ("rotation", "translation_x", "translation_depth", "scale", "elevation
 class Stats:
     """Counters the app keeps (read by ``/health`` and the tests)."""
 
-    tiles: int = 0
-    """LIIF tiles computed, over all jobs."""
+    chunks: int = 0
+    """LIIF decoder chunks computed, over all jobs."""
     stopped: int = 0
     """Upscales stopped early because their client left."""
     busy: int = 0
@@ -58,9 +57,9 @@ class Progress:
     running: bool = False
     """A worker has started it (else it waits in the queue)."""
     done: int = 0
-    """Tiles finished."""
+    """Output pixels finished."""
     total: int | None = None
-    """Tiles in all, where the model's tiling is known (the fast LIIF path); else None."""
+    """Output pixels in all; None until the upload is decoded."""
 
 
 def to_png(img: Image.Image) -> bytes:
@@ -106,17 +105,6 @@ def upscale_size(
     return out
 
 
-def expected_tiles(model: torch.nn.Module, in_hw: tuple[int, int], tile: int) -> int | None:
-    """Tiles an upscale of an ``in_hw`` input will report, or None where that is unknown.
-
-    The fast LIIF path reports once per input tile; the reference path (MetaSR, LIIF without
-    a decoder) once per query chunk, which depends on the output size and the chunking.
-    """
-    if isinstance(model, LIIF) and model.imnet is not None:
-        return len(split(in_hw[0], tile)) * len(split(in_hw[1], tile))
-    return None
-
-
 def upscale_png(
     model: torch.nn.Module,
     img: Image.Image,
@@ -125,18 +113,33 @@ def upscale_png(
     stats: Stats,
     tile: int,
     progress: Progress | None = None,
+    *,
+    precision: str = "fp32",
+    between: Callable[[], None] | None = None,
 ) -> bytes:
-    """Upscale ``img`` to ``out_hw`` (H, W) and encode it; stops between tiles once ``stop``."""
+    """Upscale ``img`` to ``out_hw`` (H, W) and encode it; stops between chunks once ``stop``.
+
+    ``between()`` runs after every chunk (the pool's :meth:`~inrkit.server.work.Turns.offer`).
+    """
     progress = progress or Progress()
-    progress.total = expected_tiles(model, (img.height, img.width), tile)
+    progress.total = out_hw[0] * out_hw[1]
     progress.running = True
 
-    def should_stop() -> bool:
-        stats.tiles += 1  # asked once per finished tile
-        progress.done += 1
-        return stop.is_set()
+    def on_chunk(n: int) -> None:
+        stats.chunks += 1
+        progress.done += n
+        if between is not None:
+            between()
 
-    out = upscale(model, img, size=out_hw, tile=tile, should_stop=should_stop)
+    out = upscale(
+        model,
+        img,
+        size=out_hw,
+        tile=tile,
+        should_stop=stop.is_set,
+        precision=precision,
+        on_chunk=on_chunk,
+    )
     return to_png(out)
 
 
@@ -182,10 +185,31 @@ def to_images(frames: Iterable[torch.Tensor], size: int) -> list[Image.Image]:
     return images
 
 
+def _checkpoint(
+    stop: threading.Event | None, between: Callable[[], None] | None
+) -> Callable[[], bool] | None:
+    """A renderer's ``should_stop``: run ``between()`` (a turn offered), then ask ``stop``."""
+    if stop is None and between is None:
+        return None
+
+    def should_stop() -> bool:
+        if between is not None:
+            between()
+        return stop is not None and stop.is_set()
+
+    return should_stop
+
+
 def render_frames(
-    model: GiraffeModel, frames: list[Sliders], stop: threading.Event | None = None
+    model: GiraffeModel,
+    frames: list[Sliders],
+    stop: threading.Event | None = None,
+    *,
+    precision: str = "fp32",
+    between: Callable[[], None] | None = None,
 ) -> list[Image.Image]:
-    """Frames (each s.size x s.size RGB), rendered by the library's slider renderer.
+    """Frames (each s.size x s.size RGB), rendered by the library's slider renderer;
+    ``between()`` runs before each batch of frames.
 
     Raises:
         InrkitError: ``stop`` was set between two batches (the client left).
@@ -193,14 +217,15 @@ def render_frames(
     rendered = render_sliders(
         model,
         [to_frame(model, s) for s in frames],
-        should_stop=None if stop is None else stop.is_set,
+        should_stop=_checkpoint(stop, between),
+        precision=precision,
     )
     return [to_images([rgb], s.size)[0] for s, rgb in zip(frames, rendered, strict=True)]
 
 
-def render_png(model: GiraffeModel, s: Sliders) -> bytes:
+def render_png(model: GiraffeModel, s: Sliders, *, precision: str = "fp32") -> bytes:
     """One frame (s.size x s.size RGB) as PNG bytes."""
-    return to_png(render_frames(model, [s])[0])
+    return to_png(render_frames(model, [s], precision=precision)[0])
 
 
 def animation_gif(
@@ -210,13 +235,22 @@ def animation_gif(
     n_frames: int,
     fps: int,
     stop: threading.Event | None = None,
+    *,
+    precision: str = "fp32",
+    between: Callable[[], None] | None = None,
 ) -> bytes:
     """A looping GIF of ``slider`` swept over its range from its value in ``s``."""
     if slider not in SLIDERS:
         raise InrkitError(f"slider must be one of {', '.join(SLIDERS)}, got {slider!r}")
     wrap = slider == "rotation" and rotation_wraps(model)
     values = sweep(getattr(s, slider), n_frames, wrap)
-    images = render_frames(model, [replace(s, **{slider: v}) for v in values], stop)
+    images = render_frames(
+        model,
+        [replace(s, **{slider: v}) for v in values],
+        stop,
+        precision=precision,
+        between=between,
+    )
     buf = io.BytesIO()
     save_gif(buf, images, fps)
     return buf.getvalue()
@@ -228,6 +262,9 @@ def path_gif(
     name: str,
     max_frames: int,
     stop: threading.Event | None = None,
+    *,
+    precision: str = "fp32",
+    between: Callable[[], None] | None = None,
 ) -> bytes:
     """A keyframed path file (JSON if ``name`` ends in .json, else YAML) as a looping GIF at
     the model's size and the path's fps.
@@ -243,7 +280,7 @@ def path_gif(
             f"{name}: {n} frames is more than the server's {max_frames}; lower 'fps' or give "
             "'frames'"
         )
-    frames = iter_path(model, path, should_stop=None if stop is None else stop.is_set)
+    frames = iter_path(model, path, should_stop=_checkpoint(stop, between), precision=precision)
     images = to_images(frames, model.config.img_size)
     buf = io.BytesIO()
     save_gif(buf, images, path.fps)

@@ -1,18 +1,27 @@
-"""Model work off the event loop: a thread pool with a bounded queue and client cancellation.
+"""Model work off the event loop: a thread pool with a bounded queue, turns on the cores, and
+client cancellation.
 
-Torch releases the GIL inside its kernels, so a thread pool runs upscales and renders in
-parallel without copying the models into processes. The queue is a count of jobs waiting or
-running: when it is full a new request is refused at once (503) instead of piling up behind
-work that its client may have given up on. Each job gets a :class:`threading.Event` that is set
-when the client disconnects; jobs check it between tiles and stop early.
+Torch releases the GIL inside its kernels, so a thread pool runs upscales and renders without
+copying the models into processes. The queue is a count of jobs waiting or running: when it
+is full a new request is refused at once (503) instead of piling up behind work that its
+client may have given up on. Each job gets a :class:`threading.Event` that is set when the
+client disconnects; jobs check it between chunks and stop early.
+
+The cores are shared by :class:`Turns`: torch's intra-op thread count is one setting for the
+whole process, so instead of splitting it among the jobs (and oversubscribing the cores while
+they change), one job computes at a time with every core, and the busy jobs take turns between
+chunks. A job alone runs as fast as the command line; two jobs each get half of the machine;
+a short request behind a long one waits for one chunk, not for the whole job.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import TypeVar
 
 from starlette.requests import Request
@@ -29,6 +38,53 @@ class ClientGone(Exception):
     """The client disconnected before its job finished; the job was told to stop."""
 
 
+class Skipped(Exception):
+    """The client left while its job waited for a turn: the job never ran."""
+
+
+class Turns:
+    """One job at a time computes; jobs waiting for the cores are served in arrival order."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._line: deque[object] = deque()  # tickets of the jobs waiting for a turn
+        self._busy = False
+        self.handovers = 0
+        """How many times a job gave the cores to a waiting one (read by the tests)."""
+
+    def _take(self) -> None:
+        ticket = object()
+        with self._cond:
+            self._line.append(ticket)
+            self._cond.wait_for(lambda: not self._busy and self._line[0] is ticket)
+            self._line.popleft()
+            self._busy = True
+
+    def _give(self) -> None:
+        with self._cond:
+            self._busy = False
+            self._cond.notify_all()
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Compute inside: wait for the turn, and give it back at the end."""
+        self._take()
+        try:
+            yield
+        finally:
+            self._give()
+
+    def offer(self) -> None:
+        """Between two pieces of work (inside :meth:`hold`): when another job waits, let it
+        compute first, and queue again behind it."""
+        with self._cond:
+            if not self._line:
+                return
+            self.handovers += 1
+        self._give()
+        self._take()
+
+
 class WorkPool:
     """``workers`` threads and at most ``queue_size`` jobs waiting or running.
 
@@ -42,6 +98,7 @@ class WorkPool:
             raise ValueError(f"workers and queue_size must be >= 1, got {workers}, {queue_size}")
         self.queue_size = queue_size
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inrkit")
+        self.turns = Turns()
         self._lock = threading.Lock()
         self._in_flight = 0
         self._stops: set[threading.Event] = set()
@@ -52,7 +109,11 @@ class WorkPool:
         return self._in_flight
 
     def submit(self, job: Callable[[threading.Event], T]) -> tuple[Future[T], threading.Event]:
-        """Queue ``job(stop)``, or raise :class:`Busy` when the queue is full."""
+        """Queue ``job(stop)``, or raise :class:`Busy` when the queue is full.
+
+        The job runs holding a turn of :attr:`turns`; it should call ``turns.offer()`` between
+        pieces of its work, so that the other busy jobs get their share of the cores.
+        """
         with self._lock:
             if self._in_flight >= self.queue_size:
                 raise Busy(f"the server is busy ({self.queue_size} jobs queued); try again soon")
@@ -65,8 +126,14 @@ class WorkPool:
                 self._in_flight -= 1
                 self._stops.discard(stop)
 
+        def in_turn(stop: threading.Event) -> T:
+            with self.turns.hold():
+                if stop.is_set():
+                    raise Skipped("the client left before the job started")
+                return job(stop)
+
         try:
-            future = self._executor.submit(job, stop)
+            future = self._executor.submit(in_turn, stop)
         except RuntimeError:  # shut down
             release(Future())
             raise Busy("the server is shutting down") from None
