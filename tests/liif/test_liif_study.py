@@ -294,3 +294,25 @@ def test_study_refuses_small_training_images_before_training(tmp_path: Path) -> 
     assert proc.returncode == 2 and len(lines) == 1, proc.stderr
     assert "a.png: image is 40x40, smaller than the largest HR crop 192x192" in lines[0]
     assert not list(out.glob("runs/*/*.pth"))
+
+
+def test_fixed_tasks_are_scored_at_their_own_scale(data_root: Path, tmp_path: Path) -> None:
+    # celebahq-64-128 gives its LR and HR images: x2 only, beside a set scored at x2 and x3.
+    val = json.loads((data_root / "celebAHQ" / "split.json").read_text())["val"]
+    for size in (64, 128):
+        if not (data_root / "celebAHQ" / str(size)).exists():
+            _images(data_root / "celebAHQ" / str(size), val, 5, size=(size, size))
+    out = tmp_path / "study"
+    argv = _argv(data_root, out, "b100", "--steps-per-epoch", "1")
+    argv[argv.index("celebahq")] = "celebahq,celebahq-64-128"
+    assert main(argv) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert results["eval_sets"]["celebahq-64-128"]["scales"] == [2.0]
+    assert results["eval_sets"]["celebahq"]["scales"] == [2.0, 3.0]
+    cells = results["runs"]["b100"]["results"]
+    assert set(cells["celebahq-64-128"]) == {"x2"} and set(cells["celebahq"]) == {"x2", "x3"}
+    assert set(results["bicubic"]["celebahq-64-128"]) == {"x2"}
+    header = (out / "report.md").read_text().split("| trained on |")[1].splitlines()[0]
+    assert "celebahq-64-128 x2" in header and "celebahq-64-128 x3" not in header
+    assert main(argv) == 0  # a rerun finds every number cached
+    assert json.loads((out / "results.json").read_text())["runs"]["b100"]["results"] == cells

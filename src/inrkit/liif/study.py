@@ -18,7 +18,6 @@ evaluates only the (eval set, scale) pairs missing from its ``eval.json``. Only 
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import re
 import shutil
@@ -28,19 +27,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from inrkit.data import layouts
 from inrkit.data.specs import make_dataset
 from inrkit.errors import InrkitError, file_error
 from inrkit.liif.config import TrainConfig, _read_yaml, apply_overrides, parse_config
-from inrkit.liif.eval_config import EVAL_SETS, OpenedEvalSet, open_eval_set
-from inrkit.liif.evaluate import evaluate_images, scale_key
+from inrkit.liif.study_eval import (
+    below_bicubic,
+    eval_device,
+    evaluate_run,
+    is_done,
+    open_eval_sets,
+    read_json,
+    trained_epoch,
+)
 from inrkit.liif.study_report import collect_results, read_compare, write_json, write_outputs
 from inrkit.liif.train import train
 from inrkit.liif.train import training_set as training_set_check
-from inrkit.train import distributed
-from inrkit.train.checkpoints import load_trusted
 
 TRAIN_SETS = ("div2k", "b100", "urban100", "celebahq", "photos")
 # Every epoch sees about as many samples as the official DIV2K config (800 images x repeat
@@ -168,16 +170,6 @@ def run_config(
 
 
 # ----- the study folder ------------------------------------------------------------------
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        return {}
-    except (ValueError, UnicodeDecodeError):
-        raise file_error(path, "not valid JSON (delete it to start this part over)") from None
-    return data if isinstance(data, dict) else {}
-
-
 def _differing_keys(a: Any, b: Any, prefix: str = "") -> list[str]:
     if isinstance(a, dict) and isinstance(b, dict):
         keys = sorted(set(a) | set(b), key=str)
@@ -194,13 +186,13 @@ def _check_out_dir(out: Path) -> None:
 
 def _settle_recipes(out: Path, configs: dict[str, dict[str, Any]], force: bool) -> None:
     """Refuse (or, with ``force``, start fresh) runs whose stored recipe differs; record all."""
-    study = _read_json(out / "study.json")
+    study = read_json(out / "study.json")
     stored = study.get("runs", {})
     changed: dict[str, list[str]] = {}
     for run, config in configs.items():
         if not (out / "runs" / run).exists():  # nothing trained yet: nothing to protect
             continue
-        old = stored.get(run) or _read_json(out / "runs" / run / "config.json") or None
+        old = stored.get(run) or read_json(out / "runs" / run / "config.json") or None
         if old is not None and (keys := _differing_keys(old, config)):
             changed[run] = keys
     if changed and not force:
@@ -223,93 +215,6 @@ def _settle_recipes(out: Path, configs: dict[str, dict[str, Any]], force: bool) 
     )
 
 
-def _trained_epoch(run_dir: Path) -> int:
-    last = run_dir / "epoch-last.pth"
-    return int(load_trusted(last)["epoch"]) if last.exists() else 0
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-# ----- evaluation, cached per (eval set, scale) -------------------------------------------
-def _eval_source(name: str, root: Path) -> str:
-    """What an eval set's numbers depend on besides the model: its data's location."""
-    if name == "photos":
-        return "bundled photos (held_out)"
-    return str(root.resolve()) if name in EVAL_SETS else str(Path(name).resolve())
-
-
-EvalSets = dict[str, tuple[OpenedEvalSet, str]]  # name -> (opened set, where its data is)
-
-
-def evaluate_run(
-    run_dir: Path,
-    eval_sets: EvalSets,
-    scales: list[float],
-    device: str,
-    progress: bool | None,
-    checkpoint: Path | None = None,
-) -> dict[str, Any]:
-    """Score a model where ``run_dir/eval.json`` lacks a number; return the updated cache.
-
-    The model is ``run_dir/epoch-last.pth``, or ``checkpoint`` (a pretrained row).
-    """
-    from inrkit.liif.checkpoint import load
-
-    ckpt = checkpoint or run_dir / "epoch-last.pth"
-    digest = _file_sha256(ckpt)
-    cache = _read_json(run_dir / "eval.json")
-    if cache.get("checkpoint_sha256") != digest:  # retrained: old numbers are void
-        epoch = int(load_trusted(ckpt).get("epoch") or 0) if checkpoint else _trained_epoch(run_dir)
-        cache = {"checkpoint_sha256": digest, "epoch": epoch, "sets": {}}
-    model = None
-    for name, (opened, source) in eval_sets.items():
-        entry = cache["sets"].get(name)
-        if not entry or entry.get("source") != source or entry.get("protocol") != opened.protocol:
-            entry = {
-                "source": source,
-                "protocol": opened.protocol,
-                "images": 0,
-                "seconds": 0.0,
-                "model": {},
-                "bicubic": {},
-            }
-        missing = [s for s in scales if scale_key(s) not in entry["model"]]
-        if not missing:
-            continue
-        model = model if model is not None else load(ckpt, device=device)
-        t0 = time.perf_counter()
-        result = evaluate_images(
-            model,
-            opened.hr_images,
-            missing,
-            opened.protocol,
-            paired=opened.paired,
-            progress=progress,
-        )
-        for method in ("model", "bicubic"):
-            entry[method].update(result["results"][method])
-        entry["images"] = result["images"]
-        entry["seconds"] = round(entry["seconds"] + time.perf_counter() - t0, 3)
-        cache["sets"][name] = entry
-        write_json(run_dir / "eval.json", cache)  # after each set: a kill loses one set at most
-    return cache
-
-
-def _is_done(cache: dict[str, Any], eval_sets: EvalSets, scales: list[float]) -> bool:
-    sets = cache.get("sets", {})
-    return all(
-        sets.get(name, {}).get("source") == source
-        and all(scale_key(s) in sets[name].get("model", {}) for s in scales)
-        for name, (_, source) in eval_sets.items()
-    )
-
-
 def parse_pretrained(items: Sequence[str]) -> dict[str, str]:
     """``RUN=MODEL`` pairs (``--pretrained``): rows scored but not trained by the study."""
     pairs: dict[str, str] = {}
@@ -324,27 +229,6 @@ def parse_pretrained(items: Sequence[str]) -> dict[str, str]:
             raise InrkitError(f"--pretrained: row {run!r} given twice")
         pairs[run] = model
     return pairs
-
-
-def below_bicubic(results: dict[str, Any], margin: float = 1.0) -> list[str]:
-    """One warning per (row, eval set, scale) scoring more than ``margin`` dB below bicubic."""
-    warnings = []
-    for run, r in results["runs"].items():
-        for name, cells in r["results"].items():
-            for key, cell in cells.items():
-                gap = results["bicubic"][name][key]["psnr"] - cell["psnr"]
-                if gap > margin:
-                    warnings.append(
-                        f"{run} on {name} {key}: {cell['psnr']:.2f} dB, {gap:.2f} dB below "
-                        "bicubic; check that training converged (loss curve), that the model "
-                        "saw this scale range, the data_norm, and which checkpoint was scored"
-                    )
-    return warnings
-
-
-def _eval_device(device: str) -> str:
-    distributed.check_device(device)
-    return ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
 
 
 # ----- the study ---------------------------------------------------------------------------
@@ -431,8 +315,8 @@ def run_study(
     models = {run: resolve(model) for run, model in pretrained.items()}
     if not eval_sets or len(set(eval_sets)) != len(eval_sets):
         raise InrkitError(f"--eval: give one or more different names, got {eval_sets!r}")
-    opened = {n: (open_eval_set(n, root, scales), _eval_source(n, root)) for n in eval_sets}
-    eval_device = _eval_device(device)
+    opened = open_eval_sets(eval_sets, root, scales)
+    score_on = eval_device(device)
     for run, cfg in configs.items():  # small images or too few samples: refuse before training
         try:
             training_set_check(cfg)
@@ -445,9 +329,9 @@ def run_study(
     caches = {}
     for i, (run, cfg) in enumerate(configs.items(), 1):
         run_dir, tag = out / "runs" / run, f"[{i}/{len(configs)}] {run}"
-        epoch = _trained_epoch(run_dir)
-        caches[run] = _read_json(run_dir / "eval.json")
-        if epoch >= cfg.epoch_max and _is_done(caches[run], opened, scales):
+        epoch = trained_epoch(run_dir)
+        caches[run] = read_json(run_dir / "eval.json")
+        if epoch >= cfg.epoch_max and is_done(caches[run], opened):
             log(f"{tag}: finished, skipped")
             continue
         if epoch < cfg.epoch_max:
@@ -455,12 +339,12 @@ def run_study(
             log(f"{tag}: {how} ({cfg.epoch_max} epochs) in {run_dir}")
             train(cfg, run_dir, resume=epoch > 0, device=device, progress=progress)
         log(f"{tag}: evaluating on {', '.join(eval_sets)}")
-        caches[run] = evaluate_run(run_dir, opened, scales, eval_device, progress)
+        caches[run] = evaluate_run(run_dir, opened, score_on, progress)
     for run, path in models.items():
         run_dir = out / "runs" / run
         run_dir.mkdir(parents=True, exist_ok=True)
         log(f"[pretrained] {run}: evaluating {pretrained[run]} on {', '.join(eval_sets)}")
-        caches[run] = evaluate_run(run_dir, opened, scales, eval_device, progress, path)
+        caches[run] = evaluate_run(run_dir, opened, score_on, progress, path)
     extra = {run: {"model": pretrained[run], "path": str(p)} for run, p in models.items()}
     results = collect_results(
         out, configs, images, caches, opened, scales, command=command, pretrained=extra

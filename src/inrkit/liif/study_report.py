@@ -74,9 +74,11 @@ def collect_results(
 ) -> dict[str, Any]:
     """All numbers of the study as plain data (what results.json holds).
 
-    ``pretrained`` maps a row to ``{'model', 'path'}``: models scored but not trained here.
+    ``opened`` maps each eval set to its :class:`~inrkit.liif.study_eval.EvalSet` (the scales
+    it is scored at: ``scales``, or a fixed task's own). ``pretrained`` maps a row to
+    ``{'model', 'path'}``: models scored but not trained here.
     """
-    keys = [scale_key(s) for s in scales]
+    keys = {n: [scale_key(s) for s in es.scales] for n, es in opened.items()}
     bicubic: dict[str, dict[str, Any]] = {name: {} for name in opened}
     runs = {}
     for run, info in (pretrained or {}).items():
@@ -87,7 +89,7 @@ def collect_results(
             "checkpoint_sha256": caches[run]["checkpoint_sha256"],
             "epochs": caches[run].get("epoch"),
             "eval_seconds": {n: sets[n]["seconds"] for n in opened},
-            "results": {n: {k: sets[n]["model"][k] for k in keys} for n in opened},
+            "results": {n: {k: sets[n]["model"][k] for k in keys[n]} for n in opened},
             "history": [],
         }
     for run, cfg in configs.items():
@@ -96,7 +98,7 @@ def collect_results(
         vals = [r["val_psnr"] for r in history if isinstance(r.get("val_psnr"), float)]
         sets = caches[run]["sets"]
         for name in opened:  # bicubic is the same for every model: one row, from any run
-            for k in keys:
+            for k in keys[name]:
                 bicubic[name].setdefault(k, sets[name]["bicubic"][k])
         runs[run] = {
             "train_dataset": cfg.train_dataset["dataset"],
@@ -107,7 +109,7 @@ def collect_results(
             "best_val_psnr": max(vals) if vals else None,
             "train_seconds": round(sum(r.get("time_s", 0.0) for r in history), 3),
             "eval_seconds": {n: sets[n]["seconds"] for n in opened},
-            "results": {n: {k: sets[n]["model"][k] for k in keys} for n in opened},
+            "results": {n: {k: sets[n]["model"][k] for k in keys[n]} for n in opened},
             "history": [
                 {k: r.get(k) for k in ("epoch", "train_loss", "val_psnr", "lr", "time_s")}
                 for r in history
@@ -123,12 +125,13 @@ def collect_results(
         "train_sets": list(configs),
         "eval_sets": {
             n: {
-                "protocol": o.protocol,
-                "protocol_notes": PROTOCOL_NOTES[o.protocol],
-                "images": caches[next(iter(configs))]["sets"][n]["images"],
-                "notes": list(o.notes),
+                "protocol": es.opened.protocol,
+                "protocol_notes": PROTOCOL_NOTES[es.opened.protocol],
+                "images": caches[next(iter(caches))]["sets"][n]["images"],
+                "scales": es.scales,
+                "notes": list(es.opened.notes),
             }
-            for n, (o, _) in opened.items()
+            for n, es in opened.items()
         },
         "bicubic": bicubic,
         "runs": runs,
@@ -142,7 +145,11 @@ def collect_results(
 # ----- report.md ---------------------------------------------------------------------------
 def results_table(results: dict[str, Any]) -> str:
     """Markdown: rows = training sets + bicubic, columns = eval set x scale, best in bold."""
-    columns = [(n, scale_key(s)) for n in results["eval_sets"] for s in results["scales"]]
+    columns = [
+        (n, scale_key(s))
+        for n, info in results["eval_sets"].items()
+        for s in info.get("scales", results["scales"])
+    ]
     rows = {_row_name(run, r): r["results"] for run, r in results["runs"].items()}
     rows["bicubic"] = results["bicubic"]
     shown = {
