@@ -8,6 +8,7 @@ cancels out; peak RSS of each run shows that memory does not grow with the frame
 stays near that of one image.
 
     python benchmarks/video_upscale.py [--size 640x360] [--scale 2] [--short 2] [--long 6]
+        [--model default] [--precision fp32|bf16]
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def main() -> None:
     parser.add_argument("--short", type=int, default=2, help="frames in the short run")
     parser.add_argument("--long", type=int, default=6, help="frames in the long run")
     parser.add_argument("--model", default="default")
+    parser.add_argument("--precision", default="fp32", choices=("fp32", "bf16"))
     args = parser.parse_args()
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
@@ -73,7 +75,7 @@ def main() -> None:
         )
         Image.fromarray(read_frames(clip)[0]).save(folder / "frame.png")
         base = [sys.executable, "-m", "inrkit", "upscale", "--scale", args.scale, "-q"]
-        base += ["--model", args.model, "--overwrite"]
+        base += ["--model", args.model, "--precision", args.precision, "--overwrite"]
         image = timed([*base, str(folder / "frame.png")])
         short = timed(
             [*base, str(clip), "--frames", f"0:{args.short}", "-o", str(folder / "s.mp4")]
@@ -81,7 +83,8 @@ def main() -> None:
         long = timed([*base, str(clip), "-o", str(folder / "l.mp4")])
     fps = (args.long - args.short) / (long[0] - short[0])
     threads = os.environ.get("OMP_NUM_THREADS", "default")
-    print(f"clip {args.size}, x{args.scale}, model {args.model!r}, OMP_NUM_THREADS={threads}, "
+    print(f"clip {args.size}, x{args.scale}, model {args.model!r}, {args.precision}, "
+          f"OMP_NUM_THREADS={threads}, "
           f"load average before: {load:.2f}")  # fmt: skip
     print(f"one frame as PNG : {image[0]:7.1f} s, peak RSS {image[1]:7.1f} MiB")
     print(f"video {args.short:3d} frames : {short[0]:7.1f} s, peak RSS {short[1]:7.1f} MiB")
