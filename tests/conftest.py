@@ -3,38 +3,15 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-
-TESTS = Path(__file__).resolve().parent
-LIIF_FIXTURES = TESTS / "fixtures" / "liif"
-# Large reference files stay in the shared folder beside the project (present in CI).
-SHARED_LIIF = TESTS.parent.parent / "shared" / "fixtures" / "liif"
-
-LIIF_VARIANTS = [
-    "edsr-small",
-    "edsr-small-plain",
-    "edsr-small-noens",
-    "edsr-big-small",
-    "rcan-small",
-    "rdn-a-g8",
-    "metasr-small",
-]
-
-
-def liif_fixture(variant: str, suffix: str) -> Path:
-    """Path of a LIIF reference file; in CI a missing shared file fails instead of skipping."""
-    for folder in (LIIF_FIXTURES, SHARED_LIIF):
-        if (folder / f"{variant}{suffix}").exists():
-            return folder / f"{variant}{suffix}"
-    if os.environ.get("CI"):
-        pytest.fail(
-            f"reference file {variant}{suffix} missing in {LIIF_FIXTURES} and {SHARED_LIIF}"
-        )
-    pytest.skip(f"{variant}{suffix} lives in {SHARED_LIIF}, which is not beside this checkout")
+from testlib.liif import LIIF_FIXTURES
 
 
 @pytest.fixture
@@ -44,6 +21,34 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture
+def run_inrkit(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the real command line, ``python -m inrkit ARGS``, in a subprocess.
+
+    Call it as ``run_inrkit(*args, cwd=tmp_path, env=None, timeout=300, python=())``: ``env``
+    is added to this process's environment, ``python`` are interpreter flags (``-X importtime``).
+    Returns the completed process, stdout and stderr as text.
+    """
+
+    def run(
+        *args: object,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float = 300,
+        python: tuple[str, ...] = (),
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, *python, "-m", "inrkit", *map(str, args)],
+            cwd=tmp_path if cwd is None else cwd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, **(env or {})},
+        )
+
+    return run
 
 
 @pytest.fixture(autouse=True)

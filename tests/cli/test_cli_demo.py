@@ -10,14 +10,13 @@ import sys
 from pathlib import Path
 
 from PIL import Image
+from testlib.giraffe import TINY, tiny_network
+
+from inrkit.data.photos import photo_dir
+from inrkit.giraffe import save
+from inrkit.giraffe.model import GiraffeModel
 
 TESTS = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(TESTS / "giraffe"))
-from giraffe_testlib import TINY, tiny_network  # noqa: E402
-
-from inrkit.data.photos import photo_dir  # noqa: E402
-from inrkit.giraffe import save  # noqa: E402
-from inrkit.giraffe.model import GiraffeModel  # noqa: E402
 
 SHARED_EDSR = TESTS.parent.parent / "shared" / "weights" / "liif" / "edsr-baseline-liif.pth"
 

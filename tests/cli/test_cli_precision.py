@@ -104,8 +104,7 @@ def test_bad_precision_is_one_line(tmp_path: Path, command: list[str], bad: str)
 
 
 def test_video_passes_the_precision_to_every_frame(tmp_path: Path, monkeypatch) -> None:
-    sys.path.insert(0, str(TESTS / "io"))
-    from video_testlib import make_clip
+    from testlib.video import make_clip
 
     make_clip(tmp_path / "clip.mp4", size=(16, 16), frames=3)
     monkeypatch.setattr(precision, "cpu_has_bf16", lambda: True)

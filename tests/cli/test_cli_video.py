@@ -18,14 +18,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from testlib.video import make_clip, packets
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "io"))
-from video_testlib import make_clip, packets  # noqa: E402
-
-import inrkit.io.video as video  # noqa: E402
-import inrkit.liif  # noqa: E402
-from inrkit.io.video_job import work_folder  # noqa: E402
-from inrkit.liif.init import interpolating_init  # noqa: E402
+import inrkit.io.video as video
+import inrkit.liif
+from inrkit.io.video_job import work_folder
+from inrkit.liif.init import interpolating_init
 
 EDSR_SMALL = Path(__file__).resolve().parents[1] / "fixtures" / "liif" / "edsr-small.pth"
 ENV = {**os.environ, "INRKIT_OFFLINE": "1", "OMP_NUM_THREADS": "1"}

@@ -11,9 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from inrkit.cli.data import SCENE_PRESETS
 from inrkit.data.scenes import write_scenes
-from inrkit.scenes import PRESETS, render_scene, sample_scene, scene_rng
+from inrkit.scenes import render_scene, sample_scene, scene_rng
 
 
 def _cli(*args: object) -> subprocess.CompletedProcess:
@@ -27,10 +26,6 @@ def _cli(*args: object) -> subprocess.CompletedProcess:
 
 def _files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
-
-
-def test_cli_presets_are_the_generators():
-    assert SCENE_PRESETS == PRESETS
 
 
 @pytest.mark.parametrize("preset", ["cars", "cars64", "clevr"])

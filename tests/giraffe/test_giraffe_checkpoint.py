@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from giraffe_testlib import TINY, fixture_checkpoint, one_thread, tiny_network  # noqa: F401
+from testlib.giraffe import TINY, fixture_checkpoint, tiny_network
 
 import inrkit.giraffe as giraffe
 from inrkit.errors import InrkitError

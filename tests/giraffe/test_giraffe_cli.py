@@ -9,13 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from giraffe_testlib import TINY, one_thread, tiny_network  # noqa: F401
+from testlib.giraffe import TINY, tiny_network
 
 import inrkit.cli
 import inrkit.giraffe as giraffe
 import inrkit.io.video
-from inrkit.cli import ArgumentParser
 from inrkit.cli import giraffe as giraffe_cli
+from inrkit.cli.flags import ArgumentParser
 from inrkit.errors import InrkitError
 from inrkit.giraffe import programs
 from inrkit.giraffe.model import GiraffeModel
@@ -41,7 +41,6 @@ def tiny_ckpt(tmp_path_factory) -> Path:
 def test_cli_names_match_the_library() -> None:
     assert giraffe_cli.PROGRAMS == tuple(programs.PROGRAMS)
     assert giraffe_cli.ALIASES == programs.ALIASES
-    assert giraffe_cli.PRESETS == tuple(giraffe.PRESETS)
     assert (giraffe_cli.MAX_SAMPLES, giraffe_cli.MAX_STEPS) == (
         programs.MAX_SAMPLES,
         programs.MAX_STEPS,

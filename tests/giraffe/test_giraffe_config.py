@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from giraffe_testlib import FIXTURES
+from testlib.giraffe import FIXTURES
 
 from inrkit.errors import InrkitError
 from inrkit.giraffe.checkpoint import expected_shapes

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import torch
-from giraffe_testlib import TINY, one_thread, tiny_network  # noqa: F401
+from testlib.giraffe import TINY, tiny_network
 
 from inrkit.giraffe.controls import (
     STILL,

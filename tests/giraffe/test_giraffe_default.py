@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import torch
-from giraffe_testlib import one_thread  # noqa: F401
 
 import inrkit.giraffe as giraffe
 from inrkit.giraffe.checkpoint import DEFAULT_MODEL_PATH

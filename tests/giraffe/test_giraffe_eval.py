@@ -13,12 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from giraffe_testlib import TINY, one_thread, tiny_network  # noqa: F401
 from PIL import Image
+from testlib.giraffe import TINY, tiny_network
 
 import inrkit.giraffe as giraffe
-from inrkit.cli import ArgumentParser, giraffe_eval
 from inrkit.cli import giraffe as giraffe_cli
+from inrkit.cli import giraffe_eval
+from inrkit.cli.flags import ArgumentParser
 from inrkit.errors import InrkitError
 from inrkit.giraffe.evaluate import read_real_images, sample_images
 from inrkit.giraffe.model import GiraffeModel

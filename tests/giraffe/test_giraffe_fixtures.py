@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from giraffe_testlib import FIXTURES, fixture_arrays, fixture_checkpoint, one_thread  # noqa: F401
+from testlib.giraffe import FIXTURES, fixture_arrays, fixture_checkpoint
 
 import inrkit.giraffe as giraffe
 from inrkit.giraffe import Giraffe

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from giraffe_testlib import TINY, one_thread, tiny_network  # noqa: F401
 from test_giraffe_cli import run_cli
+from testlib.giraffe import TINY, tiny_network
 
 import inrkit.giraffe as giraffe
 from inrkit.errors import InrkitError

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import torch
-from giraffe_testlib import TINY, one_thread, tiny_config, tiny_network  # noqa: F401
+from testlib.giraffe import TINY, tiny_config, tiny_network
 
 from inrkit.giraffe import rendering
 from inrkit.giraffe.fields import positional_encoding

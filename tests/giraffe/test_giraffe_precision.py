@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from giraffe_testlib import one_thread  # noqa: F401
 
 import inrkit.giraffe as giraffe
 from inrkit.errors import InrkitError

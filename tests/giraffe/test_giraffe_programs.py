@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from giraffe_testlib import TINY, fixture_checkpoint, one_thread, tiny_network  # noqa: F401
 from PIL import Image
+from testlib.giraffe import TINY, fixture_checkpoint, tiny_network
 
 import inrkit.giraffe as giraffe
 import inrkit.io.video
 from inrkit.errors import InrkitError
-from inrkit.giraffe.animation import STRIP_FRAMES, make_grid, save_program
+from inrkit.giraffe.animation import STRIP_FRAMES, save_program
 from inrkit.giraffe.model import GiraffeModel
 from inrkit.giraffe.programs import PROGRAMS, make_plan
 
@@ -139,12 +139,6 @@ def test_mp4_decodes_back_to_the_png_frames(tiny, tmp_path: Path) -> None:
     error = np.stack(errors)
     psnr = 10 * np.log10(255**2 / (error**2).mean())
     assert error.mean() < 4 and psnr > 34, (error.mean(), psnr)
-
-
-def test_grid_layout() -> None:
-    grid = make_grid(torch.zeros(7, 3, 4, 4))
-    assert grid.shape == (3, 2 * 6 + 2, 5 * 6 + 2)  # 5 per row, 2 rows
-    assert grid[:, 0].eq(1).all() and grid[:, 2:6, 2:6].eq(0).all()
 
 
 @pytest.fixture(scope="module")

@@ -15,17 +15,18 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from ddp_testlib import two_rank_digests
-from giraffe_testlib import TINY, one_thread  # noqa: F401 - the fixture applies to this module
 from PIL import Image
+from testlib.ddp import two_rank_digests
+from testlib.giraffe import TINY
 
 from inrkit.errors import InrkitError
 from inrkit.giraffe import load
-from inrkit.giraffe.data import ImagesDataset, list_images
+from inrkit.giraffe.data import ImagesDataset
 from inrkit.giraffe.official_config import to_official
 from inrkit.giraffe.train import train
 from inrkit.giraffe.train_config import load_train_config
-from inrkit.train.checkpoints import weights_digest
+from inrkit.io.checkpoints import weights_digest
+from inrkit.io.images import list_images
 
 
 def _images(folder: Path, n: int = 6, size: tuple[int, int] = (40, 48)) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-from giraffe_testlib import TINY, one_thread, tiny_network  # noqa: F401
+from testlib.giraffe import TINY, tiny_network
 
 from inrkit.errors import InrkitError
 from inrkit.giraffe import load, save
@@ -62,8 +62,7 @@ def test_first_64px_image_is_the_32px_rgb_upsampled() -> None:
     with torch.no_grad():
         scene = {k: v for k, v in inputs.items() if k != "batch_size"}
         feat = small.volume_render_image(**scene, mode="val")
-        renderer = replace(small.neural_renderer.cfg, final_actvn=False)
-        small.neural_renderer.cfg = renderer  # the 32 px logits, before the sigmoid
+        small.neural_renderer.final_actvn = False  # the 32 px logits, before the sigmoid
         logits = small.neural_renderer(feat)
         expected = torch.sigmoid(big.neural_renderer.upsample_rgb(logits))
         got = big(**inputs, mode="val")

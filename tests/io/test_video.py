@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from video_testlib import ffmpeg, make_clip, packets
+from testlib.video import ffmpeg, make_clip, packets
 
 import inrkit.io.video as video
 from inrkit.errors import InrkitError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from conftest import LIIF_VARIANTS, liif_fixture
+from testlib.liif import LIIF_VARIANTS, liif_fixture
 
 from inrkit.liif import LIIF, make_model
 from inrkit.liif.encoders import EDSR, RCAN, RDN

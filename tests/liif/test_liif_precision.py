@@ -133,11 +133,14 @@ def test_mlp_tail_is_the_mlp_and_the_blend(dtype: torch.dtype) -> None:
         torch.testing.assert_close(got, expected, rtol=0, atol=0.05)
 
 
-def test_on_chunk_counts_every_pixel_and_stop_is_asked_per_chunk() -> None:
+def test_on_progress_counts_every_pixel_and_stop_is_asked_per_chunk() -> None:
     model = record.tiny_liif("edsr-small")
     image = torch.rand(1, 3, 16, 16)
-    done: list[int] = []
-    upscale_tensor(model, image, (40, 40), tile=8, chunk=64, on_chunk=done.append)
+    seen: list[int] = []
+    upscale_tensor(
+        model, image, (40, 40), tile=8, chunk=64, on_progress=lambda d, t: seen.append(d)
+    )
+    done = [b - a for a, b in zip(seen, seen[1:], strict=False)]  # pixels per chunk
     assert sum(done) == 40 * 40 and len(done) > 4  # several chunks per tile
     asked: list[int] = []
 

@@ -14,14 +14,14 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from ddp_testlib import two_rank_digests
 from PIL import Image
+from testlib.ddp import two_rank_digests
 
 from inrkit.errors import InrkitError
+from inrkit.io.checkpoints import weights_digest
 from inrkit.liif import load
 from inrkit.liif.config import load_config
 from inrkit.liif.train import learning_rate, train
-from inrkit.train.checkpoints import weights_digest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -181,7 +181,15 @@ def _run_script(tmp_path: Path, config: Path, out: Path, resume: bool) -> list[s
 def test_sigkill_mid_epoch_then_resume_matches_uninterrupted(tmp_path: Path) -> None:
     # Enough steps per epoch that a kill lands mid-epoch after the first checkpoint.
     cfg_path = _config(tmp_path, epoch_max=3)
-    reference = train(load_config(cfg_path), tmp_path / "ref", progress=False)["weights_sha256"]
+    # The reference runs in a fresh process too: this one's thread count may have been changed
+    # by an earlier test, and float sums in another order give other weights.
+    ref = subprocess.run(
+        _run_script(tmp_path, cfg_path, tmp_path / "ref", False),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    reference = ref.stdout.split("DIGEST ")[1].strip()
     out = tmp_path / "killed"
     proc = subprocess.Popen(
         _run_script(tmp_path, cfg_path, out, False),

@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 import torch
-from conftest import liif_fixture
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
+from testlib.liif import liif_fixture
 
 from inrkit.errors import InrkitError
 from inrkit.liif import load, make_model, output_size, upscale
@@ -181,3 +181,33 @@ def test_should_stop_ends_the_work_between_chunks(edsr_small_path) -> None:
     assert len(asked) == 2  # asked after each chunk (here one per tile of 4x4 codes)
     out = upscale(model, torch.rand(3, 16, 16), 2, tile=4, should_stop=lambda: False)
     assert out.shape == (3, 32, 32)
+
+
+@pytest.mark.parametrize(
+    ("variant", "in_hw", "out_hw", "tile"),
+    [
+        ("rcan-small", (16, 16), (40, 36), 4),  # channel attention: cannot be tiled
+        ("edsr-small", (16, 16), (7, 5), 4),  # a downscale: fewer output pixels than tiles
+        ("edsr-small", (16, 12), (40, 30), 5),
+        ("metasr-small", (8, 8), (20, 20), 4),  # the reference path
+    ],
+)
+def test_on_progress_total_is_the_real_total(
+    variant: str, in_hw: tuple[int, int], out_hw: tuple[int, int], tile: int
+) -> None:
+    """``on_progress(done, total)``: total is every output pixel, however the work is cut,
+    and the last call has done == total."""
+    calls: list[tuple[int, int]] = []
+    image = torch.rand(2, 3, *in_hw, generator=torch.Generator().manual_seed(0))
+    upscale(
+        _model(variant),
+        image,
+        size=out_hw,
+        tile=tile,
+        chunk=16,
+        on_progress=lambda d, t: calls.append((d, t)),
+    )
+    total = 2 * out_hw[0] * out_hw[1]
+    assert calls[0] == (0, total) and calls[-1] == (total, total)
+    assert all(t == total for _, t in calls)
+    assert all(a <= b for (a, _), (b, _) in zip(calls, calls[1:], strict=False))

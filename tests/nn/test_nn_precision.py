@@ -7,13 +7,8 @@ import warnings
 import pytest
 import torch
 
-from inrkit.cli import precision as cli_precision
 from inrkit.errors import InrkitError
 from inrkit.nn import precision
-
-
-def test_cli_copy_of_the_names_is_equal() -> None:
-    assert cli_precision.PRECISIONS == precision.PRECISIONS
 
 
 @pytest.mark.parametrize("bad", ["fp16", "BF16", "", "float32", None])

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from giraffe_faults_lib import tiny_config as giraffe_config
 from PIL import Image
-from train_faults_lib import child_env, tiny_config
+from testlib.giraffe_faults import tiny_config as giraffe_config
+from testlib.train_faults import child_env, tiny_config
 
 from inrkit.giraffe.checkpoint import read_checkpoint
-from inrkit.train.checkpoints import load_trusted
+from inrkit.io.checkpoints import load_trusted
 
 LIIF_MODEL = Path(__file__).resolve().parents[1] / "fixtures" / "liif" / "edsr-small.pth"
 LIMIT = 40_000  # bytes: above the history files and plots, below a checkpoint (~75 KB)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from giraffe_faults_lib import (
+from testlib.giraffe_faults import (
     CHECKPOINT_EVERY,
     file_digest,
     read,
@@ -33,7 +33,7 @@ from giraffe_faults_lib import (
     train_to_end,
     weights_of,
 )
-from train_faults_lib import child_env
+from testlib.train_faults import child_env
 
 ITERS = 24
 # Ten trials: steps and checkpoint writes three times each, validations and timers twice.

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import assert_one_error, run_main
+from testlib.robustness import assert_one_error, run_main
 
 from inrkit.data.fetch import ARCHIVES
 

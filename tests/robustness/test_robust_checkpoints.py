@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import corpus
 import pytest
 import torch
-from conftest import LIIF_MODEL, assert_one_error, inrkit, run_main
+from testlib import corpus
+from testlib.robustness import LIIF_MODEL, assert_one_error, inrkit, run_main
 
 import inrkit.giraffe as giraffe
 import inrkit.liif as liif

@@ -10,9 +10,9 @@ import copy
 import re
 from pathlib import Path
 
-import corpus
 import pytest
-from conftest import LIIF_MODEL, assert_one_error, inrkit, run_main
+from testlib import corpus
+from testlib.robustness import LIIF_MODEL, assert_one_error, inrkit, run_main
 
 from inrkit.errors import InrkitError
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import corpus
 import pytest
-from conftest import assert_one_error, inrkit, run_main
+from testlib import corpus
+from testlib.robustness import assert_one_error, inrkit, run_main
 
 from inrkit.errors import InrkitError
 
@@ -86,7 +86,7 @@ def test_python_tag_path_refused_by_the_real_command(tmp_path: Path, giraffe_ckp
 
 @pytest.mark.parametrize("case", ["nan", "time-backwards", "more-objects", "not-text"])
 def test_python_api_refuses_bad_paths(case: str, tmp_path: Path) -> None:
-    from giraffe_testlib import TINY, tiny_network
+    from testlib.giraffe import TINY, tiny_network
 
     import inrkit.giraffe as giraffe
     from inrkit.giraffe.model import GiraffeModel
@@ -136,6 +136,9 @@ def test_bad_path_flags_are_refused(
         (["--out", "{tmp}/c.ply", "--threshold", "nan"], "--threshold"),
         (["--out", "{tmp}/c.ply", "--seed", "-1"], "--seed"),
         (["--out", "{tmp}/c.ply", "--object", "3"], "object 3: the model has 1 object(s)"),
+        (["--out", "{tmp}/c.ply", "--object=-1"], "--object"),
+        (["--out", "{tmp}/c.ply", "--object", "one"], "--object"),
+        (["--out", "{tmp}/c.ply", "--resolution", "0"], "--resolution"),
         (["--out", "{tmp}/c.ply", "--threshold", "1e12", "--resolution", "8"], "no density"),
         (["--out", "{tmp}/c.ply", "--model", "{tmp}/none.pt"], "none.pt"),
     ],
@@ -198,3 +201,71 @@ def test_bad_existence_prior_in_a_config_is_refused(
     assert_one_error(rc, err, cfg)
     assert "object_existence_prior" in err and words in err
     assert not (tmp_path / "out").exists()
+
+
+def _tiny_config(folder: Path, name: str, prior: object, n_boxes: int = 3) -> Path:
+    """The tiny checkpoint's architecture with ``n_boxes`` boxes and ``prior`` (any value)."""
+    from testlib.giraffe import TINY
+
+    from inrkit.giraffe.official_config import to_official
+
+    data = to_official(TINY)
+    data["model"]["bounding_box_generator_kwargs"]["n_boxes"] = n_boxes
+    data["model"]["generator_kwargs"]["object_existence_prior"] = prior
+    return corpus.yaml_dump(folder, name, data)
+
+
+@pytest.mark.parametrize("program", ["render_add_cars", "render_add_clevr10", "render_add_clevr6"])
+def test_prior_of_no_objects_stops_an_add_program_before_writing(
+    program: str, tmp_path: Path, giraffe_ckpt: Path, capsys
+) -> None:
+    """A valid prior that gives every scene 0 objects leaves an add program nothing to add."""
+    cfg = _tiny_config(tmp_path, "empty.yaml", [1.0, 0.0, 0.0, 0.0])
+    argv = ["giraffe", "render", "--model", giraffe_ckpt, "--config", cfg, "--program", program]
+    rc, err = run_main(capsys, *argv, "--steps", "2", "--out-dir", tmp_path / "out")
+    assert_one_error(rc, err, "object_existence_prior")
+    assert "nothing to add" in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("prior", "words"),
+    [
+        ([0.5, 0.5], "must have n_boxes + 1 = 4 probabilities"),
+        ([0.5, 0.75, 0.0, -0.25], "must hold probabilities >= 0"),
+        ([0.2, 0.2, 0.2, 0.2], "must sum to 1"),
+    ],
+)
+def test_bad_existence_prior_stops_training_before_the_run_folder(
+    prior: list, words: str, tmp_path: Path, capsys
+) -> None:
+    cfg = _tiny_config(tmp_path, "train.yaml", prior)
+    rc, err = run_main(capsys, "giraffe", "train", cfg, "--out-dir", tmp_path / "run", "-q")
+    assert_one_error(rc, err, cfg)
+    assert "object_existence_prior" in err and words in err
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(
+    ("prior", "words"),
+    [
+        ([1.0], "must have at least 2 probabilities"),
+        ([0.5, 0.75, -0.25], "must hold probabilities >= 0"),
+        ([0.5, float("inf"), 0.5], "must hold probabilities >= 0"),
+        ([0.3, 0.3], "must sum to 1"),
+        ("uniform", "must be a list of probabilities"),
+        ({"0": 0.5, "1": 0.5}, "must be a list of probabilities"),
+        ([1.0, 0.0], "gives every scene 0 objects"),
+    ],
+)
+def test_bad_existence_prior_argument_is_refused(prior: object, words: str) -> None:
+    from testlib.giraffe import TINY, tiny_network
+
+    import inrkit.giraffe as giraffe
+    from inrkit.giraffe.model import GiraffeModel
+
+    model = GiraffeModel(network=tiny_network(), config=TINY)
+    with pytest.raises(InrkitError) as err:
+        giraffe.render(model, "render_add_cars", n_samples=1, steps=2, object_existence_prior=prior)
+    text = str(err.value)
+    assert text.startswith("object_existence_prior") and words in text and "\n" not in text, text

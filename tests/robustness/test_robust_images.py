@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import corpus
 import pytest
-from conftest import LIIF_MODEL, assert_one_error, inrkit, run_main
 from PIL import Image
+from testlib import corpus
+from testlib.robustness import LIIF_MODEL, assert_one_error, inrkit, run_main
 
 import inrkit.liif as liif
 from inrkit.errors import InrkitError

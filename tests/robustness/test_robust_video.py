@@ -16,13 +16,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import LIIF_MODEL, assert_one_error, inrkit, run_main
 from PIL import Image
+from testlib.robustness import LIIF_MODEL, assert_one_error, inrkit, run_main
+from testlib.video import ffmpeg, make_clip
 
 import inrkit.io.video as video
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "io"))
-from video_testlib import ffmpeg, make_clip  # noqa: E402
+from inrkit.errors import InrkitError
 
 
 def _cut(folder: Path, name: str, keep: float, faststart: bool) -> Path:
@@ -177,3 +176,79 @@ def test_subprocess_error_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "notes.mp4").write_text("a shopping list")
     done = inrkit("upscale", tmp_path / "notes.mp4", "--scale", "2", "--model", LIIF_MODEL)
     assert_one_error(done.returncode, done.stderr, tmp_path / "notes.mp4")
+
+
+# ----- the Python API: inrkit.liif.video.upscale_video ----------------------------------------
+@pytest.fixture(scope="module")
+def liif_model():
+    import inrkit.liif
+
+    return inrkit.liif.load(LIIF_MODEL)
+
+
+API_REASONS = {"folder.mkv": "is a directory"}  # the command reads a folder as images
+
+
+@pytest.mark.parametrize("name", list(BAD_VIDEOS))
+def test_api_refuses_bad_video_and_leaves_nothing(name: str, tmp_path: Path, liif_model) -> None:
+    from inrkit.liif.video import upscale_video
+
+    make, reason = BAD_VIDEOS[name]
+    path = make(tmp_path, name)
+    before = {p.name for p in tmp_path.iterdir()}
+    with pytest.raises(InrkitError) as err:
+        upscale_video(liif_model, path, tmp_path / "out.mp4", scale=2)
+    text = str(err.value)
+    assert text.startswith(f"{path}: ") and "\n" not in text, text
+    assert API_REASONS.get(name, reason) in text, text
+    _nothing_new(tmp_path, before)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "reason"),
+    [
+        ({"max_frames": 2}, "over the limit"),
+        ({"frames": (3, None)}, "starts at frame 3, but the video has 3 frames"),
+        ({"frames": (0, 9)}, "ends at frame 9, but the video has 3 frames"),
+        ({"frames": (-1, 2)}, "expected START:END frame numbers"),
+        ({"max_input_pixels": 100}, "max-input-pixels"),
+        ({"max_pixels": 1000}, "more than the"),
+        ({"scale": 0.03}, "too small for H.264"),
+        ({"scale": None}, "give exactly one of scale, size, width or height"),
+        ({"crf": 52}, "crf must be a whole number, 0 to 51"),
+        ({"max_frames": 0}, "max_frames must be a whole number"),
+        ({"precision": "fp8"}, "precision must be one of"),
+    ],
+)
+def test_api_limits_and_arguments(kwargs: dict, reason: str, tmp_path: Path, liif_model) -> None:
+    from inrkit.liif.video import upscale_video
+
+    clip = make_clip(tmp_path / "clip.mp4", frames=3)
+    before = {p.name for p in tmp_path.iterdir()}
+    with pytest.raises(InrkitError) as err:
+        upscale_video(liif_model, clip, tmp_path / "out.mp4", **{"scale": 2, **kwargs})
+    assert reason in str(err.value) and "\n" not in str(err.value), err.value
+    _nothing_new(tmp_path, before)
+
+
+@pytest.mark.parametrize(
+    ("out", "reason"),
+    [
+        ("out.mkv", "name the output NAME.mp4"),
+        ("no-folder/out.mp4", "folder does not exist"),
+        ("clip.mp4", "would overwrite the input"),
+        ("taken.mp4", "already exists"),
+        ("dir.mp4", "is a directory"),
+    ],
+)
+def test_api_refuses_bad_outputs(out: str, reason: str, tmp_path: Path, liif_model) -> None:
+    from inrkit.liif.video import upscale_video
+
+    clip = make_clip(tmp_path / "clip.mp4", frames=2)
+    (tmp_path / "taken.mp4").write_bytes(b"mine")
+    (tmp_path / "dir.mp4").mkdir()
+    before = {p.name for p in tmp_path.iterdir()}
+    with pytest.raises(InrkitError, match=reason):
+        upscale_video(liif_model, clip, tmp_path / out, scale=2)
+    _nothing_new(tmp_path, before)
+    assert (tmp_path / "taken.mp4").read_bytes() == b"mine"

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from train_faults_lib import (
+from testlib.train_faults import (
     STEPS_PER_EPOCH,
     child_env,
     tiny_config,
@@ -30,7 +30,7 @@ from train_faults_lib import (
     weights_of,
 )
 
-from inrkit.train.checkpoints import load_trusted
+from inrkit.io.checkpoints import load_trusted
 
 EPOCHS = 12
 TRIALS = 12

@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 
 from PIL import Image
-from server_testlib import TINY
 from test_page_e2e import browser, open_page, page, show_giraffe, url  # noqa: F401
+from testlib.server import TINY
 
 from inrkit.giraffe.keyframes import frame_times, read_path
 
@@ -77,7 +77,7 @@ def test_a_bad_path_shows_one_error_line(page, tmp_path):  # noqa: F811
 
 
 def test_path_controls_wait_for_a_model(browser, tmp_path):  # noqa: F811
-    from server_testlib import make_app, serving
+    from testlib.server import make_app, serving
 
     with serving(make_app(giraffe=False)) as address:
         tab = open_page(browser, address)

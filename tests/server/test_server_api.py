@@ -13,9 +13,7 @@ import httpx
 import numpy as np
 import pytest
 from PIL import Image
-from server_testlib import MAX_BYTES, MAX_PIXELS, TINY, make_app, png_bytes, serving
-
-from inrkit.server.jobs import sweep
+from testlib.server import MAX_BYTES, MAX_PIXELS, TINY, make_app, png_bytes, serving
 
 TIMEOUT = httpx.Timeout(30.0)
 
@@ -240,18 +238,3 @@ def test_bad_progress_id_is_400(server, token):
         assert response.status_code in (200, 400)
     else:
         assert response.status_code == 400 and "progress_id" in response.json()["error"]
-
-
-@pytest.mark.parametrize(("start", "wrap"), [(0.0, False), (0.3, False), (1.0, False), (0.7, True)])
-def test_sweep_starts_at_the_value_and_loops(start, wrap):
-    values = sweep(start, 20, wrap)
-    assert values[0] == pytest.approx(start % 1.0 if wrap else start)
-    assert len(values) == 20 and all(0.0 <= v <= 1.0 for v in values)
-    # Every step is the same size (mod 1 for a full turn), the wrap-around step included.
-    steps = np.diff([*values, values[0]])
-    if wrap:
-        steps = np.mod(steps, 1.0)
-        assert np.allclose(steps, 1 / 20)
-    else:
-        assert np.allclose(np.abs(steps), 2 / 20)
-        assert min(values) == pytest.approx(0.0, abs=0.1) and max(values) > 0.9

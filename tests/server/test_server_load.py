@@ -19,7 +19,6 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-sys.path.insert(0, str(ROOT / "tests" / "giraffe"))  # the tiny GIRAFFE model of tests/giraffe
 
 import server_load  # noqa: E402
 
@@ -30,7 +29,7 @@ TOLERANCE_MB = 50  # RSS after the burst and a settle, above the warmed-up basel
 
 
 def _giraffe_model(folder: Path) -> Path:
-    from giraffe_testlib import TINY, tiny_network
+    from testlib.giraffe import TINY, tiny_network
 
     import inrkit.giraffe as giraffe
     from inrkit.giraffe.model import GiraffeModel

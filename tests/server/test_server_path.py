@@ -10,11 +10,11 @@ import httpx
 import numpy as np
 import pytest
 from PIL import Image
-from server_testlib import TINY, make_app, serving
+from testlib.server import TINY, make_app, serving
 
 from inrkit.giraffe.model import GiraffeModel
 from inrkit.giraffe.sliders import render_sliders, uniform_frame
-from inrkit.server.jobs import Sliders, render_frames
+from inrkit.server.jobs import Sliders, render_png
 
 TIMEOUT = httpx.Timeout(30.0)
 # What the page's "Download keyframe" button saves, at two times.
@@ -88,11 +88,11 @@ def test_no_file_is_422_and_no_model_is_503() -> None:
 
 def test_the_server_renders_through_the_librarys_slider_renderer() -> None:
     """The page's frames are :func:`render_sliders`' frames (one renderer for both)."""
-    from giraffe_testlib import tiny_network
+    from testlib.giraffe import tiny_network
 
     model = GiraffeModel(network=tiny_network(), config=TINY)
     s = Sliders(3, 4, 0.2, 0.3, 0.6, 0.4, 0.7, TINY.img_size)
-    page = render_frames(model, [s])[0]
+    page = Image.open(io.BytesIO(render_png(model, s)))
     frame = uniform_frame(
         1,
         rotation=0.2,

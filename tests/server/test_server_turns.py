@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from server_testlib import make_app, png_bytes, serving
+from testlib.server import make_app, png_bytes, serving
 
 from inrkit.errors import InrkitError
 from inrkit.nn import precision

@@ -8,13 +8,10 @@ file), which works offline and exercises everything but the network.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from weights_testlib import SHARED_EDSR, closed_port  # noqa: E402
+from testlib.weights import SHARED_EDSR, closed_port
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from weights_testlib import EDSR_MEMBER, build_wheel, closed_port
+from testlib.weights import EDSR_MEMBER, build_wheel, closed_port
 
 from inrkit.weights import CATALOGUE
 

@@ -5,39 +5,21 @@ place where a user error (:class:`~inrkit.errors.InrkitError`, or a bad flag) be
 ``inrkit: error: <message>`` on stderr and exit code 2, without a traceback. Anything else
 is a bug and keeps its traceback.
 
-Command modules import torch and the models inside ``run``, so ``--help`` stays fast.
+Command modules import torch and the models inside ``run``, so ``--help`` stays fast; what
+they share (the parser class, the error report, common flags) is in :mod:`inrkit.cli.flags`.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
-from typing import NoReturn
-
-from tqdm import tqdm
 
 from inrkit import __version__
 from inrkit.cli import data, demo, giraffe, liif, models, serve, upscale
+from inrkit.cli.flags import EXIT_INTERRUPTED, PROG, ArgumentParser, report_error
 from inrkit.errors import InrkitError
 
-PROG = "inrkit"
 # The command groups, in the order ``inrkit --help`` lists them; add a module here to add one.
 COMMANDS = [upscale, liif, giraffe, data, models, demo, serve]
-EXIT_INTERRUPTED = 130  # the shell's code for SIGINT (128 + 2)
-
-
-class UsageError(InrkitError):
-    """A bad command line, reported like any other user error."""
-
-
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse that raises :class:`UsageError` instead of printing usage and exiting.
-
-    ``add_subparsers`` builds sub-parsers of the parent's class, so they inherit this too.
-    """
-
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
 def build_parser() -> ArgumentParser:
@@ -50,12 +32,6 @@ def build_parser() -> ArgumentParser:
     for module in COMMANDS:
         module.add_parser(subparsers)
     return parser
-
-
-def report_error(message: object) -> None:
-    """Print a user error in the house style (also used for per-file errors that continue)."""
-    # tqdm.write keeps an active progress bar intact; without one it is a plain print.
-    tqdm.write(f"{PROG}: error: {message}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

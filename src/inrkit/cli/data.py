@@ -14,10 +14,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from inrkit.cli.flags import parse_int_scales
 from inrkit.errors import InrkitError
+from inrkit.scenes.sampling import SCENE_PRESETS
 
 DATASET_NAMES = ("div2k", "benchmark", "celebahq")  # = inrkit.data.fetch.ARCHIVES (tested)
-SCENE_PRESETS = ("cars", "cars64", "clevr")  # = inrkit.scenes.PRESETS (tested)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -68,20 +69,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def parse_int_scales(text: str) -> list[int]:
-    """``4`` or ``2,3,4``: positive integer scales."""
-    scales = []
-    for part in text.split(","):
-        try:
-            value = int(part)
-        except ValueError:
-            value = 0
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"scale must be a positive integer, got {part!r}")
-        scales.append(value)
-    return scales
-
-
 def _add_make_lr_parser(commands: argparse._SubParsersAction) -> None:
     m = commands.add_parser(
         "make-lr",
@@ -128,7 +115,9 @@ def _add_scenes_parser(commands: argparse._SubParsersAction) -> None:
         "i depends only on (seed, i): the same seed gives the same files, written alone or in "
         "any batch.",
     )
-    s.add_argument("--preset", required=True, choices=SCENE_PRESETS, help="the kind of scene")
+    s.add_argument(
+        "--preset", required=True, choices=tuple(SCENE_PRESETS), help="the kind of scene"
+    )
     s.add_argument("--n", type=int, required=True, metavar="N", help="number of scenes")
     s.add_argument("--size", type=int, default=64, metavar="S", help="image size (default: 64)")
     s.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")

@@ -4,7 +4,7 @@ or a keyframed path (``--path``, :mod:`inrkit.giraffe.keyframes`).
 Everything cheap is checked before the model is loaded: the counts and names (while parsing),
 the config, the path file, and that no output exists (without ``--overwrite``). Torch and the
 model are imported inside :func:`run`, so ``inrkit --help`` stays fast; the names below are
-equal to ``inrkit.giraffe.PROGRAMS`` / ``PRESETS`` (a test checks it).
+equal to ``inrkit.giraffe.PROGRAMS`` (a test checks it; that module imports torch).
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ import sys
 import time
 from pathlib import Path
 
-from inrkit.cli import precision
+from inrkit.cli.flags import add_precision_flag, effective_precision, seed, whole
 from inrkit.cli.giraffe_eval import add_eval
 from inrkit.cli.giraffe_mesh import add_mesh
 from inrkit.cli.giraffe_train import add_train
 from inrkit.errors import InrkitError, file_error
+from inrkit.giraffe.presets import PRESETS
 
 PROGRAMS = (
     "object_rotation",
@@ -34,47 +35,19 @@ PROGRAMS = (
     "render_add_clevr6",
 )
 ALIASES = {"object_translation_depth": "object_translation_vertical"}
-PRESETS = (
-    "cars_64",
-    "cats_64",
-    "celeba_64",
-    "chairs_64",
-    "church_64",
-    "cars_256",
-    "celebahq_256",
-    "church_256",
-    "clevr2_256",
-    "clevr2345_256",
-    "ffhq_256",
-)
 MAX_SAMPLES, MAX_STEPS = 256, 1000  # as inrkit.giraffe.programs
 MAX_PATH_FRAMES, MAX_FPS = 5000, 60.0  # as inrkit.giraffe.keyframes
 PROGRAM_DEFAULTS = {"n_samples": 15, "steps": 32, "seed": 0}
 
 
-def _whole(text: str, lo: int, hi: int, what: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not lo <= value <= hi:
-        raise argparse.ArgumentTypeError(f"{what} must be from {lo} to {hi}, got {text!r}")
-    return value
-
-
 def n_samples(text: str) -> int:
     """Scenes per frame: 1 to 256."""
-    return _whole(text, 1, MAX_SAMPLES, "samples")
+    return whole(text, 1, MAX_SAMPLES, "samples")
 
 
 def steps(text: str) -> int:
     """Frames per slider sweep: 2 to 1000."""
-    return _whole(text, 2, MAX_STEPS, "steps")
-
-
-def seed(text: str) -> int:
-    """A seed from 0 to 2^63 - 1."""
-    return _whole(text, 0, 2**63 - 1, "seed")
+    return whole(text, 2, MAX_STEPS, "steps")
 
 
 def program(text: str) -> str:
@@ -99,7 +72,7 @@ def fps(text: str) -> float:
 
 def path_frames(text: str) -> int:
     """Frames of a path: 1 to MAX_PATH_FRAMES."""
-    return _whole(text, 1, MAX_PATH_FRAMES, "frames")
+    return whole(text, 1, MAX_PATH_FRAMES, "frames")
 
 
 def _config_program(name: str) -> str:
@@ -195,7 +168,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default="cpu",
         help="where to render (default: %(default)s)",
     )
-    precision.add_flag(p, "render")
+    add_precision_flag(p, "render")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or 'wrote' lines")
     p.set_defaults(run=run)
@@ -274,7 +247,7 @@ def render_path(args: argparse.Namespace) -> int:
         fmt=args.format,
         name=name,
         progress=not args.quiet,
-        precision=precision.effective(args.precision, args.device),
+        precision=effective_precision(args.precision, args.device),
     )
     if not args.quiet:
         n, seconds = len(frame_times(path)), time.perf_counter() - start
@@ -300,7 +273,7 @@ def render(args: argparse.Namespace) -> int:
     if args.device == "cuda" and not torch.cuda.is_available():
         raise InrkitError("--device cuda: no CUDA device is available")
     model = load(args.model, config=args.config, device=args.device)
-    run_precision = precision.effective(args.precision, args.device)
+    run_precision = effective_precision(args.precision, args.device)
     programs = args.program or [_config_program(name) for name in model.config.render_program]
     programs = list(dict.fromkeys(programs))  # once each, in the order given
     if not args.overwrite:

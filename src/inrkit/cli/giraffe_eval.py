@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from inrkit.cli.flags import whole
 from inrkit.errors import InrkitError, file_error
 from inrkit.weights.catalogue import CATALOGUE  # no torch import: --help stays fast
 
@@ -25,20 +26,10 @@ FID_WEIGHTS = CATALOGUE["inception-fid"]
 _EXISTS = "already exists (use --overwrite)"
 
 
-def _whole(text: str, lo: int, hi: int, what: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not lo <= value <= hi:
-        raise argparse.ArgumentTypeError(f"{what} must be from {lo} to {hi}, got {text!r}")
-    return value
-
-
 def n_images(text: str) -> int:
     """Images per set: 2 (FID's and KID's minimum: a covariance needs two) to 100000."""
     try:
-        return _whole(text, MIN_EVAL_IMAGES, MAX_EVAL_IMAGES, "--n-images")
+        return whole(text, MIN_EVAL_IMAGES, MAX_EVAL_IMAGES, "--n-images")
     except argparse.ArgumentTypeError as e:
         if "must be from" not in str(e):
             raise
@@ -50,12 +41,12 @@ def n_images(text: str) -> int:
 
 def batch_size(text: str) -> int:
     """Images per generator call: 1 to 256."""
-    return _whole(text, 1, 256, "--batch-size")
+    return whole(text, 1, 256, "--batch-size")
 
 
 def seed(text: str) -> int:
     """A seed from 0 to 2^63 - 1."""
-    return _whole(text, 0, 2**63 - 1, "seed")
+    return whole(text, 0, 2**63 - 1, "seed")
 
 
 def add_eval(commands: argparse._SubParsersAction) -> None:
@@ -186,14 +177,15 @@ def _write_json(path: Path, data: dict[str, Any], overwrite: bool) -> None:
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    """Check inputs, load model and data, measure, print the table; 0 on success."""
+    """Check inputs, load model and data, measure (:func:`inrkit.giraffe.evaluate.evaluate_model`),
+    print the table; 0 on success."""
     import torch
 
     from inrkit.giraffe import evaluate as ev
     from inrkit.giraffe import load
     from inrkit.giraffe.official_config import resolve_config
     from inrkit.metrics.frechet import gaussian_stats, load_stats, save_stats
-    from inrkit.metrics.inception import FEATURE_DIM, inception_features
+    from inrkit.metrics.inception import FEATURE_DIM
 
     outputs = _check_outputs(args)
     fid_stats = load_stats(args.fid_stats, dim=FEATURE_DIM) if args.fid_stats else None
@@ -205,27 +197,18 @@ def run_eval(args: argparse.Namespace) -> int:
     asked = (args.inception_weights, args.fid_stats, args.write_fid_stats)
     inception, weights_note = _inception(args, required=any(a is not None for a in asked))
     model = load(args.model, config=args.config, device=args.device)
-    size = model.config.img_size
-    ev.check_memory(args.n_images, size)
     progress = not args.quiet
-    real = ev.read_real_images(files, size, progress=progress)
-    real_features = None
-    if inception is not None:
-        real_features = inception_features(inception, real, progress=progress).numpy()
-        if args.write_fid_stats is not None:
-            mu, sigma = gaussian_stats(real_features)
-            save_stats(args.write_fid_stats, mu, sigma, overwrite=args.overwrite)
-    gen = model.generator
-    fake = ev.sample_images(
-        gen, args.n_images, seed=args.seed, batch_size=args.batch_size, progress=progress
-    )
-    report = ev.evaluate(
-        fake,
+    real = ev.read_real_set(files, model.config.img_size, inception, progress=progress)
+    if args.write_fid_stats is not None and real.features is not None:
+        mu, sigma = gaussian_stats(real.features)
+        save_stats(args.write_fid_stats, mu, sigma, overwrite=args.overwrite)
+    report = ev.evaluate_model(
+        model,
         real,
-        inception=inception,
-        real_features=real_features,
-        fid_stats=fid_stats,
         seed=args.seed,
+        batch_size=args.batch_size,
+        inception=inception,
+        fid_stats=fid_stats,
         progress=progress,
     )
     report.notes.append(weights_note)

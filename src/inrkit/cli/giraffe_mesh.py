@@ -12,6 +12,7 @@ import math
 import time
 from pathlib import Path
 
+from inrkit.cli.flags import whole
 from inrkit.errors import InrkitError, file_error
 
 # As inrkit.giraffe.mesh (which imports torch; --help stays fast without it).
@@ -19,19 +20,9 @@ MESH_FORMATS = (".ply", ".obj", ".glb")
 MIN_RESOLUTION, MAX_RESOLUTION = 8, 512
 
 
-def _whole(text: str, lo: int, hi: int, what: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not lo <= value <= hi:
-        raise argparse.ArgumentTypeError(f"{what} must be from {lo} to {hi}, got {text!r}")
-    return value
-
-
 def resolution(text: str) -> int:
     """Grid points per axis: MIN_RESOLUTION to MAX_RESOLUTION."""
-    return _whole(text, MIN_RESOLUTION, MAX_RESOLUTION, "resolution")
+    return whole(text, MIN_RESOLUTION, MAX_RESOLUTION, "resolution")
 
 
 def threshold(text: str) -> float:
@@ -65,14 +56,14 @@ def add_mesh(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--config", metavar="PRESET", help="preset or YAML, for official checkpoints")
     p.add_argument(
         "--seed",
-        type=lambda t: _whole(t, 0, 2**63 - 1, "seed"),
+        type=lambda t: whole(t, 0, 2**63 - 1, "seed"),
         default=0,
         metavar="S",
         help="shape seed, as the page's (default: %(default)s)",
     )
     p.add_argument(
         "--object",
-        type=lambda t: _whole(t, 0, 10_000, "object"),
+        type=lambda t: whole(t, 0, 10_000, "object"),
         default=0,
         metavar="K",
         help="which object, from 0 (default: %(default)s)",

@@ -10,52 +10,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from inrkit.cli.flags import (
+    add_data_root_flag,
+    add_liif_model_flags,
+    add_tiling_flags,
+    note,
+    parse_scales,
+    pick_device,
+    positive_int,
+)
 from inrkit.cli.liif_study import add_study
 from inrkit.cli.liif_train import add_train
-from inrkit.cli.upscale import DEFAULT_CHUNK, DEFAULT_TILE, _pick_device, positive_int
 from inrkit.errors import InrkitError, file_error
-
-DEVICES = ("auto", "cpu", "cuda")
-# The keys of inrkit.liif.eval_config.EVAL_SETS (importing it would import torch for --help).
-EVAL_SET_NAMES = (
-    "div2k",
-    "set5",
-    "set14",
-    "b100",
-    "urban100",
-    "celebahq",
-    "celebahq-64-128",
-    "celebahq-32-256",
-    "photos",
-)
-
-
-def _add_model_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--model",
-        default="default",
-        metavar="CKPT",
-        help="checkpoint file, or edsr-baseline-liif / rdn-liif (default: %(default)s)",
-    )
-    p.add_argument(
-        "--device",
-        choices=DEVICES,
-        default="auto",
-        help="auto: cuda when available, else cpu (default: %(default)s)",
-    )
-
-
-def _note(message: str, quiet: bool = False) -> None:
-    """A remark on stderr that is not an error (stdout keeps only the results)."""
-    if not quiet:
-        from tqdm import tqdm
-
-        tqdm.write(f"note: {message}", file=sys.stderr)
+from inrkit.liif.eval_config import EVAL_SETS
 
 
 # ----- inrkit liif test ----------------------------------------------------------------------
@@ -68,7 +38,7 @@ def add_test(subparsers: argparse._SubParsersAction) -> None:
         "configs/liif/test/) exactly as the official test.py, and print 'result: PSNR'.",
     )
     p.add_argument("config", type=Path, metavar="CONFIG", help="official test YAML")
-    _add_model_flags(p)
+    add_liif_model_flags(p)
     p.add_argument(
         "--root",
         type=Path,
@@ -109,7 +79,7 @@ def run_test(args: argparse.Namespace) -> int:
         shuffle=False,
         num_workers=max(args.num_workers, 0),
     )
-    model = load(args.model, device=_pick_device(args.device))
+    model = load(args.model, device=pick_device(args.device))
     bsize = args.eval_bsize if args.eval_bsize is not None else config.eval_bsize
     batches = tqdm(loader, desc="test", leave=False, disable=None)  # a bar only on a terminal
     result = eval_psnr(batches, model, config.data_norm, config.eval_type, bsize)
@@ -118,20 +88,6 @@ def run_test(args: argparse.Namespace) -> int:
 
 
 # ----- inrkit liif eval ----------------------------------------------------------------------
-def parse_scales(text: str) -> list[float]:
-    """``4`` or ``2,3,4``: scales >= 1 (non-integer and out-of-distribution ones allowed)."""
-    scales = []
-    for part in text.split(","):
-        try:
-            value = float(part)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {part!r}") from None
-        if not math.isfinite(value) or value < 1:
-            raise argparse.ArgumentTypeError(f"scale must be a number >= 1, got {part!r}")
-        scales.append(value)
-    return scales
-
-
 def add_eval(subparsers: argparse._SubParsersAction) -> None:
     """Register ``inrkit liif eval``."""
     p = subparsers.add_parser(
@@ -144,7 +100,7 @@ def add_eval(subparsers: argparse._SubParsersAction) -> None:
         "configs do (PIL bicubic of the 8-bit HR). celebahq-64-128 and celebahq-32-256 are "
         "the paper's paired CelebA-HQ tasks (their scale is fixed: --scale may be left out).",
     )
-    names = ", ".join(EVAL_SET_NAMES)
+    names = ", ".join(EVAL_SETS)
     p.add_argument(
         "--dataset",
         required=True,
@@ -159,26 +115,15 @@ def add_eval(subparsers: argparse._SubParsersAction) -> None:
         help="scale(s): --scale 2 --scale 6 or --scale 2,3,4,6 (required, except for the "
         "fixed CelebA-HQ tasks)",
     )
-    _add_model_flags(p)
-    p.add_argument(
-        "--root",
-        type=Path,
-        metavar="DIR",
-        help="the folder with div2k/, benchmark/, celebAHQ/ "
-        "(default: $INRKIT_DATA_ROOT, else ./load)",
-    )
+    add_liif_model_flags(p)
+    add_data_root_flag(p)
     p.add_argument(
         "--protocol",
         choices=("plain", "benchmark", "div2k"),
         help="override the data set's protocol",
     )
     p.add_argument("--json", type=Path, metavar="OUT", help="also write the numbers as JSON")
-    for flag, default, what in (
-        ("--tile", DEFAULT_TILE, "input pixels per tile side; smaller needs less memory"),
-        ("--chunk", DEFAULT_CHUNK, "output pixels per decoder batch"),
-    ):
-        text = f"{what} (default: %(default)s)"
-        p.add_argument(flag, type=positive_int, default=default, metavar="N", help=text)
+    add_tiling_flags(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notes")
     p.set_defaults(run=run_eval)
 
@@ -196,9 +141,9 @@ def run_eval(args: argparse.Namespace) -> int:
         raise file_error(args.json, "is a directory, expected a JSON file name")
     opened = open_eval_set(args.dataset, args.root, scales)
     protocol = args.protocol or opened.protocol
-    model = load(args.model, device=_pick_device(args.device))
-    for note in opened.notes:
-        _note(note, args.quiet)
+    model = load(args.model, device=pick_device(args.device))
+    for remark in opened.notes:
+        note(remark, args.quiet)
     progress = False if args.quiet else None  # None: bars only on a terminal
     result = evaluate_images(
         model,
@@ -222,7 +167,7 @@ def run_eval(args: argparse.Namespace) -> int:
         }
         report = {"dataset": args.dataset, "model": str(args.model), "lr": lr_source, **result}
         _write_json(args.json, report)
-        _note(f"wrote {args.json}", args.quiet)
+        note(f"wrote {args.json}", args.quiet)
     return 0
 
 
@@ -253,7 +198,6 @@ def add_export(subparsers: argparse._SubParsersAction) -> None:
 
 def run_export(args: argparse.Namespace) -> int:
     """Load, then save weights only; prints the path and its size."""
-    from inrkit.errors import file_error
     from inrkit.liif import load, save
 
     if args.out.exists() and not args.overwrite:

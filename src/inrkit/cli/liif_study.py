@@ -11,7 +11,8 @@ import shlex
 import sys
 from pathlib import Path
 
-from inrkit.cli.upscale import positive_int
+from inrkit.cli.flags import DEVICES, add_data_root_flag, parse_scales, positive_int
+from inrkit.liif.eval_config import EVAL_SETS
 
 # = inrkit.liif.study.TRAIN_SETS (importing it would import torch for --help; tested equal).
 TRAIN_SET_NAMES = ("div2k", "b100", "urban100", "celebahq", "photos")
@@ -26,8 +27,6 @@ def _names(text: str) -> list[str]:
 
 def add_study(subparsers: argparse._SubParsersAction) -> None:
     """Register ``inrkit liif study``."""
-    from inrkit.cli.liif import DEVICES, EVAL_SET_NAMES, parse_scales  # liif imports this module
-
     p = subparsers.add_parser(
         "study",
         help="train one model per data set (seed recipe), evaluate each on others, report",
@@ -50,16 +49,10 @@ def add_study(subparsers: argparse._SubParsersAction) -> None:
         type=_names,
         default=["celebahq"],
         metavar="SETS",
-        help=f"comma-separated: {', '.join(EVAL_SET_NAMES)}, or folders of HR images "
+        help=f"comma-separated: {', '.join(EVAL_SETS)}, or folders of HR images "
         "(default: celebahq)",
     )
-    p.add_argument(
-        "--root",
-        type=Path,
-        metavar="DIR",
-        help="the folder with div2k/, benchmark/, celebAHQ/ "
-        "(default: $INRKIT_DATA_ROOT, else ./load)",
-    )
+    add_data_root_flag(p)
     p.add_argument(
         "--epochs",
         type=positive_int,

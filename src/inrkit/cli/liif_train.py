@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from inrkit.cli.train_flags import add_training_flags
+from inrkit.cli.flags import add_training_flags
 from inrkit.errors import InrkitError
 
 

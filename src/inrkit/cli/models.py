@@ -114,7 +114,7 @@ def _list(cache: Path | None, *, as_json: bool) -> int:
 
 
 def _fetch(names: list[str], cache: Path | None, from_file: Path | None) -> int:
-    from inrkit.cli import report_error
+    from inrkit.cli.flags import report_error
     from inrkit.weights import fetch, local_path, lookup, register
 
     if from_file is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from inrkit.cli import precision
+from inrkit.cli.flags import add_precision_flag, effective_precision, positive_int
 from inrkit.errors import InrkitError
 
 # Equal to inrkit.server.app.DEFAULT_MAX_BYTES / DEFAULT_MAX_PIXELS; not imported from there
@@ -17,16 +17,6 @@ from inrkit.errors import InrkitError
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 4096 * 4096
 NO_MODEL = "none"
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
-    return value
 
 
 def _port(text: str) -> int:
@@ -74,8 +64,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         ("--queue", 2 * cores, "jobs waiting or running at once; more get 503"),
     ):
         text = f"{what} (default: %(default)s)"
-        p.add_argument(flag, type=_positive_int, default=default, metavar="N", help=text)
-    precision.add_flag(p, "run the models")
+        p.add_argument(flag, type=positive_int, default=default, metavar="N", help=text)
+    add_precision_flag(p, "run the models")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -106,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         queue_size=args.queue,
         liif_name=None if liif_model is None else args.liif_model,
         giraffe_name=None if giraffe_model is None else args.giraffe_model,
-        precision=precision.effective(args.precision, "cpu"),
+        precision=effective_precision(args.precision, "cpu"),
     )
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(

@@ -9,9 +9,7 @@ file that fails is reported on one line and the others go on (exit code 2 at the
 from __future__ import annotations
 
 import argparse
-import math
 import os
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,20 +17,28 @@ from typing import TYPE_CHECKING
 
 from PIL import Image
 
-from inrkit.cli import precision, upscale_video
+from inrkit.cli import upscale_video
+from inrkit.cli.flags import (
+    add_counts,
+    add_device_flag,
+    add_precision_flag,
+    add_tiling_flags,
+    effective_precision,
+    parse_scale,
+    parse_size,
+    pick_device,
+    positive_int,
+    report_error,
+)
+from inrkit.cli.upscale_call import size_tag, upscale_with_flags
 from inrkit.errors import InrkitError, file_error
-from inrkit.io import DEFAULT_MAX_INPUT_PIXELS, image_files_in, read_image, save_image
+from inrkit.io.images import DEFAULT_MAX_INPUT_PIXELS, image_files_in, read_image, save_image
+from inrkit.liif.defaults import DEFAULT_MAX_OUTPUT_PIXELS
 
 if TYPE_CHECKING:
-    import numpy as np
     import torch
 
-# Equal to inrkit.liif.inference.DEFAULT_MAX_OUTPUT_PIXELS (a test checks it); not imported from
-# there because that imports torch, which would make `inrkit --help` take seconds.
-DEFAULT_MAX_OUTPUT_PIXELS = 16384 * 16384
-DEFAULT_TILE, DEFAULT_CHUNK = 384, 1024  # likewise inference.DEFAULT_TILE / DEFAULT_CHUNK
 NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows file systems
-_SIZE = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)\s*$")
 
 
 @dataclass(frozen=True)
@@ -41,47 +47,6 @@ class Job:
 
     src: Path
     dst: Path
-
-
-# ----- flag types: an ArgumentTypeError becomes "argument --flag: <message>" ----------------
-def _factor(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"scale must be a finite number > 0, got {text!r}")
-    return value
-
-
-def parse_scale(text: str) -> float | tuple[float, float]:
-    """``4``, ``3.5`` or ``2,3`` (row factor, column factor)."""
-    parts = text.split(",")
-    if len(parts) > 2:
-        raise argparse.ArgumentTypeError(f"expected S or ROWS,COLS (e.g. 4 or 2,3), got {text!r}")
-    factors = [_factor(p) for p in parts]
-    return factors[0] if len(factors) == 1 or factors[0] == factors[1] else tuple(factors)
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    """``HxW``, height first, e.g. ``1080x1920``."""
-    match = _SIZE.match(text)
-    if not match:
-        raise argparse.ArgumentTypeError(f"expected HxW, height first (1080x1920), got {text!r}")
-    h, w = int(match[1]), int(match[2])
-    if h < 1 or w < 1:
-        raise argparse.ArgumentTypeError(f"size must be at least 1x1, got {text!r}")
-    return h, w
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
-    return value
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -114,38 +79,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     out = p.add_mutually_exclusive_group()
     out.add_argument("-o", "--output", type=Path, metavar="OUT", help="output file (1 input)")
     out.add_argument("--out-dir", type=Path, metavar="DIR", help="output folder (created)")
-    p.add_argument(
-        "--device",
-        choices=("auto", "cpu", "cuda"),
-        default="auto",
-        help="auto: cuda when available, else cpu (default: %(default)s)",
-    )
-    precision.add_flag(p, "run the model")
+    add_device_flag(p)
+    add_precision_flag(p, "run the model")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
-    for flag, default, what in (
-        ("--max-pixels", DEFAULT_MAX_OUTPUT_PIXELS, "refuse outputs with more pixels"),
-        ("--max-input-pixels", DEFAULT_MAX_INPUT_PIXELS, "refuse inputs with more pixels"),
-        ("--tile", DEFAULT_TILE, "input pixels per tile side; smaller needs less memory"),
-        ("--chunk", DEFAULT_CHUNK, "output pixels per decoder batch"),
-    ):
-        text = f"{what} (default: %(default)s)"
-        p.add_argument(flag, type=positive_int, default=default, metavar="N", help=text)
+    add_counts(
+        p,
+        (
+            ("--max-pixels", DEFAULT_MAX_OUTPUT_PIXELS, "refuse outputs with more pixels"),
+            ("--max-input-pixels", DEFAULT_MAX_INPUT_PIXELS, "refuse inputs with more pixels"),
+        ),
+    )
+    add_tiling_flags(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or 'wrote' lines")
     upscale_video.add_arguments(p)
     p.set_defaults(run=run)
 
 
 # ----- planning: every path decided and checked before any work -----------------------------
-def size_tag(args: argparse.Namespace) -> str:
-    """What follows ``_`` in output names: ``x4``, ``x3.5``, ``x2x3``, ``1080x1920``, ``w800``."""
-    if args.scale is not None:
-        factors = args.scale if isinstance(args.scale, tuple) else (args.scale,)
-        return "x" + "x".join(format(s, ".10g") for s in factors)
-    if args.size is not None:
-        return f"{args.size[0]}x{args.size[1]}"
-    return f"w{args.width}" if args.width is not None else f"h{args.height}"
-
-
 def _writable(suffix: str) -> bool:
     return Image.registered_extensions().get(suffix.lower()) in Image.SAVE
 
@@ -218,48 +168,13 @@ def _check_outputs(jobs: list[Job], overwrite: bool) -> None:
 
 
 # ----- running -------------------------------------------------------------------------------
-def _pick_device(name: str) -> str:
-    import torch
-
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda" and not torch.cuda.is_available():
-        raise InrkitError("--device cuda: CUDA is not available here; use --device cpu")
-    return name
-
-
-def _liif(model: torch.nn.Module, image, src: Path, args: argparse.Namespace, **size):
-    """``inrkit.liif.upscale`` with the command's knobs; errors name ``src``."""
-    import torch
-
-    from inrkit.liif import upscale
-
-    try:
-        return upscale(
-            model,
-            image,
-            max_pixels=args.max_pixels,
-            tile=args.tile,
-            chunk=args.chunk,
-            precision=args.precision,
-            **size,
-        )
-    except InrkitError as e:  # size problems: the library does not know the file's name
-        raise file_error(src, str(e)) from None
-    except (torch.OutOfMemoryError, RuntimeError) as e:
-        # GPU and CPU allocators report running out as RuntimeErrors; inrkit.cli words it.
-        if isinstance(e, torch.OutOfMemoryError) or "can't allocate memory" in str(e):
-            raise MemoryError from None
-        raise
-
-
 def _upscale_one(
     model: torch.nn.Module, img: Image.Image, job: Job, args: argparse.Namespace
 ) -> tuple[int, int]:
     """Upscale one image and write it; returns the output (H, W)."""
     # Without a terminal, no bar (and no stray lines in logs); -q hides it everywhere.
     progress = not args.quiet and sys.stderr.isatty()
-    out = _liif(
+    out = upscale_with_flags(
         model,
         img,
         job.src,
@@ -274,18 +189,9 @@ def _upscale_one(
     return out.height, out.width
 
 
-def _upscale_frame(
-    model: torch.nn.Module, frame: np.ndarray, size: tuple[int, int], src: Path, args
-) -> np.ndarray:
-    """One video frame (h, w, 3) uint8 -> (H, W, 3) uint8 of ``size``."""
-    return _liif(model, frame, src, args, size=size)
-
-
 def run(args: argparse.Namespace) -> int:
     """Upscale every input; 0 when all were written, 2 when any failed."""
     from tqdm.auto import tqdm
-
-    from inrkit.cli import report_error
 
     videos = [item for item in args.inputs if upscale_video.is_video(item)]
     if videos:
@@ -295,7 +201,7 @@ def run(args: argparse.Namespace) -> int:
     upscale_video.refuse_video_flags(args)
     jobs = plan(args)
     if args.device == "cuda":
-        _pick_device(args.device)  # fail now rather than after reading an image
+        pick_device(args.device)  # fail now rather than after reading an image
 
     def skip(error: InrkitError) -> int:
         """One file failed: alone, that is the run's error; among several, report and go on."""
@@ -316,8 +222,8 @@ def run(args: argparse.Namespace) -> int:
         if model is None:  # once, and only when there is an image to upscale
             from inrkit.liif import load  # imports torch, which takes seconds
 
-            device = _pick_device(args.device)
-            args.precision = precision.effective(args.precision, device)
+            device = pick_device(args.device)
+            args.precision = effective_precision(args.precision, device)
             model = load(args.model, device=device)
             if args.out_dir is not None:
                 try:

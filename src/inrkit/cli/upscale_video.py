@@ -20,10 +20,17 @@ from typing import Any
 
 from inrkit import __version__
 from inrkit.errors import InrkitError, file_error
-from inrkit.io.video import DEFAULT_CRF, VIDEO_SUFFIXES, count_frames, probe
-from inrkit.io.video_job import DEFAULT_SEGMENT_FRAMES, VideoJob, run_video_job, work_folder
+from inrkit.io.video import DEFAULT_CRF, VIDEO_SUFFIXES
+from inrkit.io.video_job import (
+    DEFAULT_MAX_FRAMES,
+    DEFAULT_SEGMENT_FRAMES,
+    VideoJob,
+    check_output,
+    plan_job,
+    run_video_job,
+    work_folder,
+)
 
-DEFAULT_MAX_FRAMES = 100_000  # an hour at 25 fps; far more than a CPU upscales in a day
 VIDEO_FLAGS = ("frames", "crf", "resume", "max_frames", "segment_frames", "no_audio")
 
 
@@ -53,7 +60,7 @@ def parse_crf(text: str) -> int:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The flags that only videos take, in their own --help section."""
-    from inrkit.cli.upscale import positive_int
+    from inrkit.cli.flags import positive_int
 
     g = p.add_argument_group(
         "videos",
@@ -108,7 +115,7 @@ def refuse_video_flags(args: argparse.Namespace) -> None:
 # ----- planning: the output, the input, the limits -------------------------------------------
 def output_path(args: argparse.Namespace, src: Path) -> Path:
     """Where the MP4 goes; refused when it is the input, a folder, or exists (no --overwrite)."""
-    from inrkit.cli.upscale import size_tag
+    from inrkit.cli.upscale_call import size_tag
 
     if args.output is not None:
         dst = args.output
@@ -121,54 +128,8 @@ def output_path(args: argparse.Namespace, src: Path) -> Path:
         if folder.exists() and not folder.is_dir():
             raise file_error(folder, "is not a folder")
         dst = folder / f"{src.stem}_{size_tag(args)}.mp4"
-    if dst.resolve() == src.resolve():
-        raise file_error(dst, "would overwrite the input; choose another output name")
-    if dst.is_dir():
-        raise file_error(dst, "is a directory")
-    if dst.exists() and not args.overwrite:
-        raise file_error(dst, "already exists; use --overwrite to replace")
+    check_output(src, dst, overwrite=args.overwrite)
     return dst
-
-
-def _frame_range(args: argparse.Namespace, src: Path, max_frames: int) -> tuple[int, int, bool]:
-    """(start, end, whether that is the whole video), decoding no further than needed."""
-    start, end = args.frames or (None, None)
-    start = start or 0
-    # One frame past END or past the limit: enough to know, without decoding it all.
-    stop = (end if end is not None else start + max_frames) + 1
-    n = count_frames(src, stop)  # every frame, or ``stop`` when there are more
-    if end is None:
-        if n == stop:
-            raise file_error(
-                src,
-                f"more than {max_frames} frames to upscale is over the limit (raise it with "
-                "--max-frames, or pick a part with --frames START:END)",
-            )
-        end = n
-    elif end > n:
-        raise file_error(src, f"--frames ends at frame {end}, but the video has {n} frames")
-    if start >= end:
-        raise file_error(src, f"--frames starts at frame {start}, but the video has {n} frames")
-    if end - start > max_frames:
-        raise file_error(
-            src,
-            f"{end - start} frames to upscale is over the limit of {max_frames} (raise it "
-            "with --max-frames)",
-        )
-    return start, end, start == 0 and end == n and n < stop
-
-
-def _out_size(args: argparse.Namespace, src: Path, in_hw: tuple[int, int]) -> tuple[int, int]:
-    """The output (H, W) that the size flags ask for, odd sides rounded down to even."""
-    from inrkit.liif import output_size
-
-    try:
-        h, w = output_size(in_hw, args.scale, args.size, args.width, args.height, args.max_pixels)
-    except InrkitError as e:
-        raise file_error(src, str(e)) from None
-    if h < 2 or w < 2:
-        raise file_error(src, f"output {h}x{w} is too small for H.264 (at least 2x2)")
-    return h - h % 2, w - w % 2  # yuv420p halves the colour planes: sides must be even
 
 
 def _model_recipe(model: str, precision: str = "fp32") -> dict[str, Any]:
@@ -189,34 +150,23 @@ def _model_recipe(model: str, precision: str = "fp32") -> dict[str, Any]:
 
 def plan_video(args: argparse.Namespace, src: Path) -> VideoJob:
     """Probe and check everything about one video job; nothing is written."""
+    from inrkit.liif import output_size
+
     if not src.exists():
         raise file_error(src, "no such file")
     dst = output_path(args, src)
-    info = probe(src)
-    pixels = info.width * info.height
-    if pixels > args.max_input_pixels:
-        raise file_error(
-            src,
-            f"frames are {info.width}x{info.height} = {pixels} pixels, more than the limit of "
-            f"{args.max_input_pixels} (raise it with --max-input-pixels)",
-        )
-    out_hw = _out_size(args, src, (info.height, info.width))
-    max_frames = args.max_frames or DEFAULT_MAX_FRAMES
-    start, end, whole = _frame_range(args, src, max_frames)
-    return VideoJob(
-        src=src,
-        dst=dst,
-        in_size=(info.height, info.width),
-        out_size=out_hw,
-        frames=(start, end),
-        whole_input=whole,
-        fps=info.fps,
-        sar=info.sar,
+    job = plan_job(
+        src,
+        dst,
+        lambda hw: output_size(hw, args.scale, args.size, args.width, args.height, args.max_pixels),
+        frames=args.frames,
+        max_frames=args.max_frames or DEFAULT_MAX_FRAMES,
+        max_input_pixels=args.max_input_pixels,
         crf=DEFAULT_CRF if args.crf is None else args.crf,
-        audio=bool(info.audio) and not args.no_audio,
+        audio=not args.no_audio,
         segment_frames=args.segment_frames or DEFAULT_SEGMENT_FRAMES,
-        recipe=_model_recipe(args.model, args.precision),
     )
+    return replace(job, recipe=_model_recipe(args.model, args.precision))
 
 
 # ----- running -------------------------------------------------------------------------------
@@ -225,8 +175,8 @@ def run(args: argparse.Namespace, src: Path) -> int:
     import numpy as np
     from tqdm.auto import tqdm
 
-    from inrkit.cli import EXIT_INTERRUPTED, PROG, precision
-    from inrkit.cli.upscale import _pick_device, _upscale_frame
+    from inrkit.cli.flags import EXIT_INTERRUPTED, PROG, effective_precision, pick_device
+    from inrkit.cli.upscale_call import upscale_frame
 
     job = plan_video(args, src)
     if args.out_dir is not None:  # only now: a refused input leaves no folder behind
@@ -234,8 +184,8 @@ def run(args: argparse.Namespace, src: Path) -> int:
             args.out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise file_error(args.out_dir, f"cannot create folder ({e.strerror})") from None
-    device = _pick_device(args.device)
-    ran = precision.effective(args.precision, device)
+    device = pick_device(args.device)
+    ran = effective_precision(args.precision, device)
     if ran != args.precision:  # what actually runs (fp32) goes into the resume check
         args.precision = ran
         job = replace(job, recipe={k: v for k, v in job.recipe.items() if k != "precision"})
@@ -247,7 +197,7 @@ def run(args: argparse.Namespace, src: Path) -> int:
             from inrkit.liif import load
 
             model = load(args.model, device=device)
-        return _upscale_frame(model, frame, job.out_size, job.src, args)
+        return upscale_frame(model, frame, job.out_size, job.src, args)
 
     try:
         run_video_job(

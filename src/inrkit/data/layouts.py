@@ -15,7 +15,6 @@ floats in [0, 1] and take the official ``first_k`` / ``repeat`` / ``cache`` argu
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 from pathlib import Path
@@ -25,7 +24,7 @@ from torch.utils.data import Dataset
 
 from inrkit.data.image_folder import CACHE_MODES, ImageFolder, load_rgb
 from inrkit.errors import InrkitError, file_error
-from inrkit.io.images import image_files_in
+from inrkit.io.images import image_files_in, list_images
 
 DIV2K_SPLITS = {"train": "DIV2K_train_HR", "valid": "DIV2K_valid_HR"}
 BENCHMARKS = ("Set5", "Set14", "B100", "Urban100")
@@ -254,13 +253,7 @@ def image_glob(
     """Your own images: a folder, or a glob pattern such as ``photos/**/*.jpg`` (sorted)."""
     if Path(path).is_dir():
         return ImageFolder(path, first_k=first_k, repeat=repeat, cache=cache)
-    if not any(c in path for c in "*?["):
-        raise file_error(path, "no such folder (give a folder or a glob pattern)")
-    matches = [Path(f) for f in glob.glob(path, recursive=True)]
-    # image_files_in decides what is an image (Pillow's extensions, no hidden files), so a
-    # pattern like data/* does not pick up notes or caches.
-    images = {p for folder in {m.parent for m in matches} for p in image_files_in(folder)}
-    files = sorted(m for m in matches if m in images)
+    files = list_images(path)
     if not files:
         raise file_error(path, "no images match this pattern")
     return ImageFiles(files[:first_k] if first_k is not None else files, repeat, cache)

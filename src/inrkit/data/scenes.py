@@ -22,7 +22,7 @@ from PIL import Image
 
 from inrkit.errors import InrkitError, file_error
 from inrkit.io.files import atomic_write
-from inrkit.scenes import PRESETS, render_scene, sample_scene, scene_record, scene_rng
+from inrkit.scenes import SCENE_PRESETS, render_scene, sample_scene, scene_record, scene_rng
 
 MIN_SIZE, MAX_SIZE = 8, 1024
 MAX_INDEX = 999_999  # six-digit names
@@ -60,8 +60,10 @@ def check_request(
     preset: str, n: int, size: int, seed: int, start: int, workers: int, supersample: int
 ) -> None:
     """Raise a one-line :class:`InrkitError` for values that cannot make a data set."""
-    if preset not in PRESETS:
-        raise InrkitError(f"unknown scene preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    if preset not in SCENE_PRESETS:
+        raise InrkitError(
+            f"unknown scene preset {preset!r}; choose one of {', '.join(SCENE_PRESETS)}"
+        )
     if n < 1:
         raise InrkitError(f"--n must be at least 1, got {n}")
     if not MIN_SIZE <= size <= MAX_SIZE:

@@ -11,15 +11,20 @@ Public entry points:
 * :class:`Generator`, :class:`Giraffe`, :class:`GiraffeConfig` — the model itself.
 """
 
-from inrkit.giraffe.checkpoint import load, save
-from inrkit.giraffe.config import GiraffeConfig
-from inrkit.giraffe.generator import Generator
-from inrkit.giraffe.mesh import object_mesh, write_mesh
-from inrkit.giraffe.model import Giraffe, GiraffeModel
-from inrkit.giraffe.official_config import read_config
-from inrkit.giraffe.path import render_path, save_path
-from inrkit.giraffe.presets import PRESETS, PRETRAINED
-from inrkit.giraffe.programs import PROGRAMS, render
+from typing import TYPE_CHECKING
+
+from inrkit.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from inrkit.giraffe.checkpoint import load, save
+    from inrkit.giraffe.config import GiraffeConfig
+    from inrkit.giraffe.generator import Generator
+    from inrkit.giraffe.mesh import object_mesh, write_mesh
+    from inrkit.giraffe.model import Giraffe, GiraffeModel
+    from inrkit.giraffe.official_config import read_config
+    from inrkit.giraffe.path import render_path, save_path
+    from inrkit.giraffe.presets import PRESETS, PRETRAINED
+    from inrkit.giraffe.programs import PROGRAMS, render
 
 __all__ = [
     "PRESETS",
@@ -38,3 +43,25 @@ __all__ = [
     "save_path",
     "write_mesh",
 ]
+
+# Imported on first use, so that a torch-free submodule can be imported on its own.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "load": "inrkit.giraffe.checkpoint",
+        "save": "inrkit.giraffe.checkpoint",
+        "GiraffeConfig": "inrkit.giraffe.config",
+        "Generator": "inrkit.giraffe.generator",
+        "object_mesh": "inrkit.giraffe.mesh",
+        "write_mesh": "inrkit.giraffe.mesh",
+        "Giraffe": "inrkit.giraffe.model",
+        "GiraffeModel": "inrkit.giraffe.model",
+        "read_config": "inrkit.giraffe.official_config",
+        "render_path": "inrkit.giraffe.path",
+        "save_path": "inrkit.giraffe.path",
+        "PRESETS": "inrkit.giraffe.presets",
+        "PRETRAINED": "inrkit.giraffe.presets",
+        "PROGRAMS": "inrkit.giraffe.programs",
+        "render": "inrkit.giraffe.programs",
+    },
+)

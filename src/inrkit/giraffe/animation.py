@@ -20,29 +20,11 @@ from PIL import Image
 from inrkit.errors import InrkitError
 from inrkit.io import video
 from inrkit.io.files import atomic_write
+from inrkit.io.grid import make_grid, to_pil
 from inrkit.io.video import ffmpeg_executable  # noqa: F401 (importable from here, as before)
 
 FPS = 30
-GRID_COLUMNS = 5
 STRIP_FRAMES = 6
-
-
-def make_grid(images: torch.Tensor, ncol: int = GRID_COLUMNS, padding: int = 2) -> torch.Tensor:
-    """Images (N, 3, H, W) in [0, 1] -> one grid image (3, H', W') with white gaps."""
-    n, c, h, w = images.shape
-    ncol = min(ncol, n)
-    nrow = -(-n // ncol)
-    grid = torch.ones(c, nrow * (h + padding) + padding, ncol * (w + padding) + padding)
-    for i in range(n):
-        y, x = padding + (i // ncol) * (h + padding), padding + (i % ncol) * (w + padding)
-        grid[:, y : y + h, x : x + w] = images[i]
-    return grid
-
-
-def to_pil(image: torch.Tensor) -> Image.Image:
-    """(3, H, W) in [0, 1] -> an 8-bit RGB image (rounded, as torchvision's save_image)."""
-    array = (image.clamp(0, 1) * 255 + 0.5).to(torch.uint8).permute(1, 2, 0).numpy()
-    return Image.fromarray(np.ascontiguousarray(array), mode="RGB")
 
 
 def playback(n_frames: int, add_reverse: bool) -> list[int]:
@@ -124,8 +106,8 @@ def save_program(
     than T x N float frames. ``precision``: "fp32" or "bf16", as :func:`programs.render`.
     """
     from inrkit.giraffe.programs import (
-        _generator,
         check_memory,
+        generator_of,
         iter_frames,
         make_plan,
         program_name,
@@ -136,7 +118,7 @@ def save_program(
     if fmt == "mp4":
         require_mp4()  # before spending minutes on rendering
     name = program_name(program)
-    gen = _generator(model)
+    gen = generator_of(model)
     plan = make_plan(gen, name, n_samples, steps, seed)
     if fmt != "png":  # the 8-bit grids of every distinct frame stay in memory until written
         grid_h, grid_w = make_grid(

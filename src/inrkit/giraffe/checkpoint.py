@@ -31,8 +31,13 @@ from inrkit.giraffe.model import Giraffe, GiraffeModel
 from inrkit.giraffe.official_config import from_official, resolve_config, to_official
 from inrkit.giraffe.presets import PRESETS, PRETRAINED, preset_key
 from inrkit.io.cache import local_file
-from inrkit.io.files import atomic_write
-from inrkit.train.checkpoints import cpu_copy, load_weights_only
+from inrkit.io.checkpoints import (
+    TORCH_MAGIC,
+    atomic_torch_save,
+    cpu_copy,
+    file_head,
+    load_weights_only,
+)
 from inrkit.weights import CATALOGUE, fetch
 
 FORMAT = "giraffe-v1"
@@ -91,14 +96,7 @@ def _numpy_scalar_globals() -> list[Any]:
 
 def read_checkpoint(path: Path) -> dict[str, Any]:
     """The unpickled checkpoint dict; refuses pickled code and reports corrupt files."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(4)
-    except OSError as e:
-        raise file_error(path, f"cannot read ({e.strerror or e})") from None
-    if not head:
-        raise file_error(path, "truncated or corrupt checkpoint (empty file)")
-    if not head.startswith((b"PK\x03\x04", b"\x80")):
+    if not file_head(path, 4).startswith(TORCH_MAGIC):
         raise file_error(path, "truncated or corrupt checkpoint (not a PyTorch file)")
     ckpt = load_weights_only(path, _numpy_scalar_globals())
     if not isinstance(ckpt, dict):
@@ -215,7 +213,7 @@ def load(
         download: Fetch an official model that is not cached yet.
 
     Returns:
-        The model in eval mode; ``.generator`` is the averaged generator.
+        The model in eval mode; ``.render_generator`` is the averaged generator.
 
     Raises:
         InrkitError: one line naming the file: unreadable, corrupt, pickled code, not GIRAFFE,
@@ -293,15 +291,9 @@ def save(
         "inrkit": {"format": FORMAT, "config": to_official(cfg), **(training_state or {})},
     }
 
-    def write(tmp: Path) -> None:
-        # Through a Python file, so that a full disk is an OSError (torch's own writer raises
-        # RuntimeError) and becomes the one-line error.
-        with open(tmp, "wb") as f:
-            torch.save(ckpt, f)
-
-    return atomic_write(
+    return atomic_torch_save(
+        ckpt,
         path,
-        write,
         overwrite=overwrite,
         exists_message=_EXISTS,
         make_folders=True,

@@ -8,7 +8,9 @@ the official keywords, except three official misspellings that are renamed here 
 in :mod:`inrkit.giraffe.official_config` (``backround_rotation_range``,
 ``sample_object_existance``, ``check_collison``).
 
-Named instances for every official config live in :mod:`inrkit.giraffe.presets`.
+Named instances for every official config live in :mod:`inrkit.giraffe.presets`. The modules
+take plain keyword arguments named as these fields; :mod:`inrkit.giraffe.build` passes a block
+to its module.
 """
 
 from __future__ import annotations

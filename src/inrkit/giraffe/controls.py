@@ -16,6 +16,10 @@ the GIFs show) and the per-object alpha maps the generator returns (K, 16, 16 pe
   on held-out seeds, scene by scene: does the horizontal slider move the object one way, does
   the depth slider grow or shrink it one way, does turning it leave the pixels off the object
   alone, and does its silhouette's width vary as a real car's does when it turns.
+
+Library API, not an experiment script: a user checks a trained model with these (as
+``benchmarks/giraffe_quality.py`` does for the README's numbers), and the tests hold the default
+model to them; they measure through the library's own renderers, so they live beside them.
 """
 
 from __future__ import annotations
@@ -28,8 +32,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from inrkit.giraffe import sliders as sl
 from inrkit.giraffe.programs import generator_of, render
-from inrkit.giraffe.sliders import FrameSliders, _Codes, frame_inputs, rotation_wraps, uniform_frame
 from inrkit.scenes.sampling import Scene, sample_scene, scene_rng
 from inrkit.scenes.turntable import turntable
 
@@ -182,13 +186,13 @@ def turntable_report(
 
 
 def slider_frames(
-    model: object, frames: Sequence[FrameSliders]
+    model: object, frames: Sequence[sl.FrameSliders]
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """RGB (T, 3, H, W) in [0, 1] and alpha maps (T, K, 16, 16) of slider frames, in one
     generator pass (eval mode, no random object removal), as the page renders them."""
     gen = generator_of(model)
-    codes = _Codes(gen)
-    inputs = [frame_inputs(gen, f, codes) for f in frames]
+    codes = sl.SeedCodes(gen)
+    inputs = [sl.frame_inputs(gen, f, codes) for f in frames]
     latent, camera, poses = (
         tuple(torch.cat(parts) for parts in zip(*group, strict=True))
         for group in zip(*(x[:3] for x in inputs), strict=True)
@@ -250,7 +254,7 @@ def _sweep(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """:func:`slider_frames` of the page's scene for ``seed`` with one slider swept."""
     kwargs = {"shape_seed": seed, "appearance_seed": seed}
-    frames = [uniform_frame(k, **kwargs, **{slider: v}) for v in values]
+    frames = [sl.uniform_frame(k, **kwargs, **{slider: v}) for v in values]
     return slider_frames(model, frames)
 
 
@@ -346,7 +350,7 @@ def slider_report(
     dilate = size // 16 if dilate is None else dilate
     k = gen.get_n_boxes()
     values = [i / (steps - 1) for i in range(steps)]
-    full = rotation_wraps(model)
+    full = sl.rotation_wraps(model)
     turns = [i / (2 * steps - 1) for i in range(2 * steps)] if full else values
     out: dict[str, Any] = {
         key: []

@@ -24,31 +24,18 @@ from PIL import Image
 from torch.utils.data import Dataset
 
 from inrkit.errors import InrkitError, file_error
-from inrkit.io.images import image_files_in, read_image
+from inrkit.io.images import list_images, read_image
 
 CELEBA_CROP, CELEBAHQ_CROP = 108, 650
 
 
-def list_images(path_or_glob: str | Path) -> list[Path]:
-    """The image files a folder holds, or a glob matches (sorted).
-
-    Raises:
-        InrkitError: nothing matches, or the folder holds no images.
-    """
-    text = str(path_or_glob)
-    if glob.has_magic(text):
-        readable = {e for e, fmt in Image.registered_extensions().items() if fmt in Image.OPEN}
-        files = sorted(
-            Path(p)
-            for p in glob.glob(text)
-            if Path(p).suffix.lower() in readable and Path(p).is_file()
-        )
-        if not files:
-            raise InrkitError(f"{text}: no image files match")
-        return files
-    files = image_files_in(text)
+def _image_files(path_or_glob: str | Path) -> list[Path]:
+    files = list_images(path_or_glob)
     if not files:
-        raise file_error(text, "holds no image files")
+        empty = (
+            "no image files match" if glob.has_magic(str(path_or_glob)) else "holds no image files"
+        )
+        raise file_error(path_or_glob, empty)
     return files
 
 
@@ -78,7 +65,7 @@ class ImagesDataset(Dataset):
             raise InrkitError("data: celebA_center_crop and random_crop cannot both be on")
         if size < 1:
             raise InrkitError(f"data.img_size must be positive, got {size}")
-        self.files = list_images(path)
+        self.files = _image_files(path)
         self.size, self.flip = size, flip
         self.celeba_center_crop, self.random_crop = celeba_center_crop, random_crop
         self.use_tanh_range = use_tanh_range

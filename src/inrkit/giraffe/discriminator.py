@@ -12,28 +12,29 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from inrkit.giraffe.config import DiscriminatorConfig
-
 
 class DCDiscriminator(nn.Module):
     """Image (B, in_dim, S, S) -> logit (B, 1).
 
+    Built from a :class:`~inrkit.giraffe.config.DiscriminatorConfig` by
+    :func:`inrkit.giraffe.build.discriminator`.
+
     Args:
-        cfg: Input channels and width.
         img_size: Input size S (a power of two, at least 8).
+        in_dim: Input channels.
+        n_feat: Channels of the last convolution (halved towards the input).
     """
 
-    def __init__(self, cfg: DiscriminatorConfig, img_size: int) -> None:
+    def __init__(self, img_size: int, *, in_dim: int = 3, n_feat: int = 512) -> None:
         super().__init__()
-        self.in_dim = cfg.in_dim
+        self.in_dim = in_dim
         n_layers = int(math.log2(img_size) - 2)
-        n_feat = cfg.n_feat
 
         def width(i: int) -> int:  # channels after layer i
             return int(n_feat / (2 ** (n_layers - 1 - i)))
 
         self.blocks = nn.ModuleList(
-            [nn.Conv2d(cfg.in_dim, width(0), 4, 2, 1, bias=False)]
+            [nn.Conv2d(in_dim, width(0), 4, 2, 1, bias=False)]
             + [nn.Conv2d(width(i - 1), width(i), 4, 2, 1, bias=False) for i in range(1, n_layers)]
         )
         self.conv_out = nn.Conv2d(n_feat, 1, 4, 1, 0, bias=False)

@@ -6,7 +6,8 @@ ray depths and density noise), clamps to [0, 1] and computes Inception statistic
 the same way. Real images are read from a folder or glob, resized to the model's size
 (bilinear with antialiasing, squashing non-square images as the official ``Resize((s, s))``).
 
-Metrics (:func:`evaluate`):
+Metrics (:func:`evaluate`; :func:`evaluate_model` samples a model and measures it, the whole
+of ``inrkit giraffe eval``; the trainer's validation samples and measures with the same two):
 
 * **SWD** on Laplacian-pyramid patches (:mod:`inrkit.metrics.swd`) — always, no weights needed;
 * **KID** and **FID** on Inception pool3 features — when the FID Inception weights are there
@@ -21,6 +22,7 @@ A model that learned anything should beat it by far.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,7 @@ from inrkit.data.image_folder import load_rgb
 from inrkit.data.layouts import image_glob
 from inrkit.errors import InrkitError
 from inrkit.giraffe.generator import Generator
+from inrkit.giraffe.programs import generator_of
 from inrkit.metrics.frechet import frechet_distance_to_features, gaussian_stats
 from inrkit.metrics.image_sets import MIN_IMAGES, small_set_note
 from inrkit.metrics.inception import FIDInceptionV3, inception_features
@@ -87,31 +90,35 @@ def sample_images(
     gen: Generator,
     n: int,
     *,
-    seed: int = 0,
+    seed: int | None = 0,
     batch_size: int = 32,
     mode: str = "training",
     progress: bool = False,
 ) -> torch.Tensor:
     """N images (N, 3, S, S) in [0, 1] on the CPU from a generator, as the official eval.
 
-    The torch and NumPy random streams are seeded with ``seed`` and restored afterwards.
+    The torch and NumPy random streams are seeded with ``seed`` and restored afterwards;
+    ``seed=None`` draws from them as they are (the trainer's validation, as the official one).
     """
+    if seed is None:
+        return _draw(gen, n, batch_size, mode, progress)
     np_state = np.random.get_state()
-    out = []
     try:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             np.random.seed(seed % 2**32)
-            for start in tqdm(
-                range(0, n, batch_size),
-                desc="samples",
-                disable=None if progress else True,
-                leave=False,
-            ):
-                images = gen(min(batch_size, n - start), mode=mode)
-                out.append(images[:, :3].clamp(0, 1).float().cpu())
+            return _draw(gen, n, batch_size, mode, progress)
     finally:
         np.random.set_state(np_state)
+
+
+def _draw(gen: Generator, n: int, batch_size: int, mode: str, progress: bool) -> torch.Tensor:
+    out = []
+    for start in tqdm(
+        range(0, n, batch_size), desc="samples", disable=None if progress else True, leave=False
+    ):
+        images = gen(min(batch_size, n - start), mode=mode)
+        out.append(images[:, :3].clamp(0, 1).float().cpu())
     return torch.cat(out)
 
 
@@ -152,6 +159,10 @@ def _mean_image_set(real: torch.Tensor) -> torch.Tensor:
     return real.mean(dim=0, keepdim=True).expand_as(real).contiguous()
 
 
+METRICS = ("SWD", "KID", "FID")
+"""Every metric :func:`evaluate` can measure."""
+
+
 def evaluate(
     fake: torch.Tensor,
     real: torch.Tensor,
@@ -160,9 +171,15 @@ def evaluate(
     real_features: np.ndarray | None = None,
     fid_stats: tuple[np.ndarray, np.ndarray] | None = None,
     seed: int = 0,
+    metrics: Collection[str] = METRICS,
+    baseline: bool = True,
+    feature_batch_size: int = 50,
     progress: bool = False,
 ) -> EvalReport:
-    """Every available metric of ``fake`` and of the mean-image baseline against ``real``.
+    """The ``metrics`` of ``fake`` (and of the mean-image baseline) against ``real``.
+
+    ``inrkit giraffe eval`` (through :func:`evaluate_model`) and the trainer's validation
+    both measure with this function.
 
     Args:
         fake / real: Image sets (N, 3, S, S) in [0, 1] of the same shape.
@@ -170,39 +187,40 @@ def evaluate(
         real_features: The real set's Inception features (N, 2048), when already computed.
         fid_stats: Reference (mu, sigma) for FID instead of the real set's statistics.
         seed: Seed of SWD's patches and directions and of KID's subsets.
+        metrics: Which of :data:`METRICS` to measure (KID and FID only with ``inception``).
+        baseline: Also measure the mean real image, repeated N times (``"mean_image"``).
+        feature_batch_size: Images per Inception call.
     """
     n, _, size, _ = real.shape
     report = EvalReport(n_images=n, image_size=size)
-    baseline = _mean_image_set(real)
-    swd_model = sliced_wasserstein_distance(fake, real, seed=seed)
-    swd_base = sliced_wasserstein_distance(baseline, real, seed=seed)
-    resolutions = swd_model.resolutions
-    report.metrics["SWD"] = {
-        "model": swd_model.mean,
-        "mean_image": swd_base.mean,
-        "levels": {"model": list(swd_model.levels), "mean_image": list(swd_base.levels)},
-        "resolutions": list(resolutions),
-    }
-    report.notes.append(
-        "SWD x1e3: 7x7 patches of Laplacian-pyramid levels "
-        f"{', '.join(map(str, resolutions))} px, 128 per image, 512 random directions"
-    )
-    if inception is None:
+    sets = {"model": fake}
+    if baseline:
+        sets["mean_image"] = _mean_image_set(real)
+    if "SWD" in metrics:
+        _measure_swd(report, sets, real, seed)
+    wanted = [m for m in ("KID", "FID") if m in metrics]
+    if inception is None or not wanted:
         return report
-    if real_features is None:
-        real_features = inception_features(inception, real, progress=progress).numpy()
-    fake_features = inception_features(inception, fake, progress=progress).numpy()
-    # The baseline set is one image repeated: its features are one forward pass.
-    base_features = np.repeat(inception_features(inception, baseline[:1]).numpy(), n, axis=0)
-    report.metrics["KID"] = {}
-    for name, feats in (("model", fake_features), ("mean_image", base_features)):
-        mean, std = kernel_inception_distance(feats, real_features, seed=seed)
-        report.metrics["KID"][name] = {"mean": mean, "std": std}
-    mu_real, sigma_real = fid_stats if fid_stats is not None else gaussian_stats(real_features)
-    report.metrics["FID"] = {
-        name: frechet_distance_to_features(feats, mu_real, sigma_real)
-        for name, feats in (("model", fake_features), ("mean_image", base_features))
-    }
+
+    def features(images: torch.Tensor) -> np.ndarray:
+        return inception_features(inception, images, feature_batch_size, progress).numpy()
+
+    if real_features is None and ("KID" in wanted or fid_stats is None):
+        real_features = features(real)
+    fake_features = {"model": features(fake)}
+    if baseline:  # the baseline set is one image repeated: its features are one forward pass
+        fake_features["mean_image"] = np.repeat(features(sets["mean_image"][:1]), n, axis=0)
+    if "KID" in wanted:
+        report.metrics["KID"] = {}
+        for name, feats in fake_features.items():
+            mean, std = kernel_inception_distance(feats, real_features, seed=seed)
+            report.metrics["KID"][name] = {"mean": mean, "std": std}
+    if "FID" in wanted:
+        mu, sigma = fid_stats if fid_stats is not None else gaussian_stats(real_features)
+        report.metrics["FID"] = {
+            name: frechet_distance_to_features(feats, mu, sigma)
+            for name, feats in fake_features.items()
+        }
     reference = "the given statistics" if fid_stats is not None else f"the {n} real images"
     if n <= KID_SUBSET_SIZE:  # each subset drawn is the whole set: one value, spread 0
         subsets = f"on the whole sets (at most {KID_SUBSET_SIZE} images: ± is 0)"
@@ -215,6 +233,84 @@ def evaluate(
     if small is not None:
         report.notes.append(small)
     return report
+
+
+def _measure_swd(
+    report: EvalReport, sets: dict[str, torch.Tensor], real: torch.Tensor, seed: int
+) -> None:
+    """SWD of each set against ``real`` into ``report`` (and the note saying how)."""
+    results = {name: sliced_wasserstein_distance(x, real, seed=seed) for name, x in sets.items()}
+    resolutions = results["model"].resolutions
+    report.metrics["SWD"] = {name: r.mean for name, r in results.items()}
+    report.metrics["SWD"]["levels"] = {name: list(r.levels) for name, r in results.items()}
+    report.metrics["SWD"]["resolutions"] = list(resolutions)
+    report.notes.append(
+        "SWD x1e3: 7x7 patches of Laplacian-pyramid levels "
+        f"{', '.join(map(str, resolutions))} px, 128 per image, 512 random directions"
+    )
+
+
+@dataclass
+class RealImages:
+    """The real set of an evaluation, read once."""
+
+    images: torch.Tensor
+    """(N, 3, S, S) in [0, 1]."""
+    features: np.ndarray | None = None
+    """Their Inception pool3 features (N, 2048), when an Inception was given."""
+
+
+def read_real_set(
+    files: list[Path],
+    size: int,
+    inception: FIDInceptionV3 | None = None,
+    *,
+    progress: bool = False,
+) -> RealImages:
+    """The files at ``size`` x ``size`` (:func:`read_real_images`) and, with ``inception``,
+    their features; refuses sets larger than :data:`MAX_IMAGE_BYTES` first."""
+    check_memory(len(files), size)
+    images = read_real_images(files, size, progress=progress)
+    features = None
+    if inception is not None:
+        features = inception_features(inception, images, progress=progress).numpy()
+    return RealImages(images, features)
+
+
+def evaluate_model(
+    model: object,
+    real: RealImages,
+    *,
+    seed: int = 0,
+    batch_size: int = 32,
+    inception: FIDInceptionV3 | None = None,
+    fid_stats: tuple[np.ndarray, np.ndarray] | None = None,
+    progress: bool = False,
+) -> EvalReport:
+    """``inrkit giraffe eval``: as many samples as ``real`` holds, from the model's averaged
+    generator (:func:`sample_images`, seeded), measured with the mean-image baseline against
+    ``real`` (:func:`evaluate`).
+
+    Args:
+        model: A loaded model (its render generator samples) or a :class:`Generator`.
+        real: The real set, from :func:`read_real_set`.
+        seed: Seed of the samples and of the metrics.
+        batch_size: Images per generator call (the samples depend on it, as on ``seed``).
+        inception, fid_stats: As :func:`evaluate`.
+    """
+    n = real.images.shape[0]
+    fake = sample_images(
+        generator_of(model), n, seed=seed, batch_size=batch_size, progress=progress
+    )
+    return evaluate(
+        fake,
+        real.images,
+        inception=inception,
+        real_features=real.features,
+        fid_stats=fid_stats,
+        seed=seed,
+        progress=progress,
+    )
 
 
 def _cell(metric: str, value: Any) -> str:
@@ -233,9 +329,8 @@ def format_report(report: EvalReport) -> str:
         if values is None:
             rows.append((metric, "n/a", "n/a"))
         else:
-            rows.append(
-                (metric, _cell(metric, values["model"]), _cell(metric, values["mean_image"]))
-            )
+            base = values.get("mean_image")
+            rows.append((metric, _cell(metric, values["model"]), _cell(metric, base)))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     n, size = report.n_images, report.image_size
     lines = [f"{n} samples vs {n} real images, {size}x{size} px"]

@@ -18,12 +18,12 @@ Two ways in:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from inrkit.giraffe.config import FieldConfig
 from inrkit.nn.precision import autocast
 
 
@@ -44,28 +44,55 @@ def positional_encoding(p: torch.Tensor, n_freq: int) -> torch.Tensor:
 class FeatureField(nn.Module):
     """A conditional feature field; the object fields and the background share this design.
 
+    Built from a :class:`~inrkit.giraffe.config.FieldConfig` by
+    :func:`inrkit.giraffe.build.feature_field`; the arguments are its fields (see there).
+
     Args:
-        cfg: Layer sizes and encodings.
         z_dim: Size of the shape and appearance codes.
+        hidden_size: Width of every hidden layer.
+        n_blocks: Layers of the density branch.
+        skips: Hidden layers after which the encoded point and shape code are added again.
+        use_viewdirs: Condition the features on the viewing direction.
+        n_freq_posenc / n_freq_posenc_views: Octaves of the encodings of points / directions.
+        rgb_out_dim: Channels of the feature output (M_f).
+        final_sigmoid_activation: Squash the features with a sigmoid.
+        downscale_p_by: Points are divided by this before the encoding.
     """
 
-    def __init__(self, cfg: FieldConfig, z_dim: int) -> None:
+    def __init__(
+        self,
+        z_dim: int,
+        *,
+        hidden_size: int = 128,
+        n_blocks: int = 8,
+        skips: Sequence[int] = (4,),
+        use_viewdirs: bool = True,
+        n_freq_posenc: int = 10,
+        n_freq_posenc_views: int = 4,
+        rgb_out_dim: int = 128,
+        final_sigmoid_activation: bool = False,
+        downscale_p_by: float = 2.0,
+    ) -> None:
         super().__init__()
-        self.cfg = cfg
         self.z_dim = z_dim
-        self.skips = list(cfg.skips)
-        self.use_viewdirs = cfg.use_viewdirs
-        hidden = cfg.hidden_size
-        dim_embed = 3 * cfg.n_freq_posenc * 2
-        dim_embed_view = 3 * cfg.n_freq_posenc_views * 2
+        self.skips = list(skips)
+        self.use_viewdirs = use_viewdirs
+        self.n_freq_posenc, self.n_freq_posenc_views = n_freq_posenc, n_freq_posenc_views
+        self.rgb_out_dim = rgb_out_dim
+        """Channels of the features it returns."""
+        self.final_sigmoid_activation = final_sigmoid_activation
+        self.downscale_p_by = downscale_p_by
+        hidden = hidden_size
+        dim_embed = 3 * n_freq_posenc * 2
+        dim_embed_view = 3 * n_freq_posenc_views * 2
 
         # Density branch.
         self.fc_in = nn.Linear(dim_embed, hidden)
         self.fc_z = nn.Linear(z_dim, hidden)
-        self.blocks = nn.ModuleList([nn.Linear(hidden, hidden) for _ in range(cfg.n_blocks - 1)])
+        self.blocks = nn.ModuleList([nn.Linear(hidden, hidden) for _ in range(n_blocks - 1)])
         # The official module count (skips in 0..n_blocks-2) and use (after block idx with
         # idx + 1 in skips, idx < n_blocks - 2) differ; both are kept so state dicts match.
-        n_skips = sum(i in self.skips for i in range(cfg.n_blocks - 1))
+        n_skips = sum(i in self.skips for i in range(n_blocks - 1))
         if n_skips > 0:
             self.fc_z_skips = nn.ModuleList([nn.Linear(z_dim, hidden) for _ in range(n_skips)])
             self.fc_p_skips = nn.ModuleList([nn.Linear(dim_embed, hidden) for _ in range(n_skips)])
@@ -75,19 +102,17 @@ class FeatureField(nn.Module):
         self.fc_z_view = nn.Linear(z_dim, hidden)
         self.feat_view = nn.Linear(hidden, hidden)
         self.fc_view = nn.Linear(dim_embed_view, hidden)
-        self.feat_out = nn.Linear(hidden, cfg.rgb_out_dim)
+        self.feat_out = nn.Linear(hidden, rgb_out_dim)
 
     def encode_points(self, p: torch.Tensor) -> torch.Tensor:
         """gamma(p / downscale_p_by): points scaled into the field's [-1, 1] extent."""
-        return positional_encoding(p / self.cfg.downscale_p_by, self.cfg.n_freq_posenc)
+        return positional_encoding(p / self.downscale_p_by, self.n_freq_posenc)
 
     def view_term(self, ray_d: torch.Tensor) -> torch.Tensor:
         """fc_view(gamma(d / |d|)) for directions (..., 3) -> (..., hidden)."""
         d = ray_d / torch.norm(ray_d, dim=-1, keepdim=True)
         # The official encoder divides directions by downscale_p_by too; kept for equality.
-        return self.fc_view(
-            positional_encoding(d / self.cfg.downscale_p_by, self.cfg.n_freq_posenc_views)
-        )
+        return self.fc_view(positional_encoding(d / self.downscale_p_by, self.n_freq_posenc_views))
 
     def query(
         self,
@@ -163,12 +188,12 @@ class FeatureField(nn.Module):
     def output(self, hidden: torch.Tensor) -> torch.Tensor:
         """The feature head: hidden (..., hidden_size) -> features (..., rgb_out_dim)."""
         feat = self.feat_out(hidden)
-        return torch.sigmoid(feat) if self.cfg.final_sigmoid_activation else feat
+        return torch.sigmoid(feat) if self.final_sigmoid_activation else feat
 
     @property
     def linear_output(self) -> bool:
         """Whether the feature head is affine, so that it commutes with weighted sums."""
-        return not self.cfg.final_sigmoid_activation
+        return not self.final_sigmoid_activation
 
     def integrated_output(self, hidden_sum: torch.Tensor, weight_sum: torch.Tensor) -> torch.Tensor:
         """sum_j w_j feat_out(h_j) from sum_j w_j h_j (..., hidden) and sum_j w_j (...).

@@ -21,11 +21,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from inrkit.giraffe import build
 from inrkit.giraffe import camera as cam
-from inrkit.giraffe.boxes import BoundingBoxGenerator
 from inrkit.giraffe.config import GiraffeConfig, default_existence_prior
-from inrkit.giraffe.fields import FeatureField
-from inrkit.giraffe.neural_renderer import NeuralRenderer
 from inrkit.giraffe.rendering import (
     alpha_maps,
     composite,
@@ -34,7 +32,7 @@ from inrkit.giraffe.rendering import (
     to_image,
     volume_weights,
 )
-from inrkit.giraffe.volume_render import Scene, render_dense, render_sparse
+from inrkit.giraffe.volume_render import RenderInputs, render_dense, render_sparse
 
 Codes = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 Transformations = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
@@ -73,10 +71,10 @@ class Generator(nn.Module):
         self.sparse = True
         """Evaluate object fields only inside their boxes (same result as the dense path)."""
 
-        self.decoder = FeatureField(cfg.decoder, cfg.z_dim)
-        self.background_generator = FeatureField(cfg.background, cfg.z_dim_bg)
-        self.bounding_box_generator = BoundingBoxGenerator(cfg.boxes)
-        self.neural_renderer = NeuralRenderer(cfg.neural_renderer, cfg.img_size)
+        self.decoder = build.feature_field(cfg.decoder, cfg.z_dim)
+        self.background_generator = build.feature_field(cfg.background, cfg.z_dim_bg)
+        self.bounding_box_generator = build.box_generator(cfg.boxes)
+        self.neural_renderer = build.neural_renderer(cfg.neural_renderer, cfg.img_size)
 
     @property
     def device(self) -> torch.device:
@@ -182,7 +180,7 @@ class Generator(nn.Module):
         )
         if mode == "training":
             di = jitter_depths(di)
-        scene = Scene(
+        scene = RenderInputs(
             codes=codes,
             camera_world=camera_world,
             pixels_world=pixels_world,

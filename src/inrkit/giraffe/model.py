@@ -2,9 +2,12 @@
 
 :class:`Giraffe` is the ``nn.Module`` with the official submodule names (``generator``,
 ``generator_test``, ``discriminator``), so its state dict is the official checkpoint's
-``'model'`` entry key for key. :class:`GiraffeModel` is what :func:`inrkit.giraffe.load`
-returns: ``.generator`` is the averaged generator that renders (as the official renderer
-uses it), ``.discriminator`` the discriminator, ``.network`` the module above.
+``'model'`` entry key for key; there ``generator`` is the generator being trained and
+``generator_test`` its running average. :class:`GiraffeModel` is what
+:func:`inrkit.giraffe.load` returns, with names that say which is which:
+``.render_generator`` is the averaged generator that renders (as the official renderer uses
+it; ``.generator`` is kept for the official call), ``.trained_generator`` the trained one,
+``.discriminator`` the discriminator, ``.network`` the module above.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from inrkit.giraffe import build
 from inrkit.giraffe.config import GiraffeConfig
 from inrkit.giraffe.discriminator import DCDiscriminator
 from inrkit.giraffe.generator import Generator
@@ -34,7 +38,7 @@ class Giraffe(nn.Module):
         self.cfg = cfg
         self.generator = Generator(cfg)
         self.generator_test = copy.deepcopy(self.generator) if cfg.take_generator_average else None
-        self.discriminator = DCDiscriminator(cfg.discriminator, cfg.img_size)
+        self.discriminator = build.discriminator(cfg.discriminator, cfg.img_size)
 
     @property
     def render_generator(self) -> Generator:
@@ -58,14 +62,26 @@ class GiraffeModel:
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def generator(self) -> Generator:
-        """The averaged generator (``generator_test``), used for rendering."""
+    def render_generator(self) -> Generator:
+        """The generator that renders and is evaluated: the averaged one (``generator_test``)
+        when the model keeps an average, else the trained one."""
         return self.network.render_generator
 
     @property
-    def generator_train(self) -> Generator:
-        """The generator being trained."""
+    def trained_generator(self) -> Generator:
+        """The generator the optimizer trains (``network.generator``)."""
         return self.network.generator
+
+    @property
+    def generator(self) -> Generator:
+        """:attr:`render_generator`, by the name of the README's official call
+        ``model.generator(batch_size=4, mode="val")``."""
+        return self.render_generator
+
+    @property
+    def generator_train(self) -> Generator:
+        """:attr:`trained_generator` (the name the tests use)."""
+        return self.trained_generator
 
     @property
     def discriminator(self) -> DCDiscriminator:

@@ -15,7 +15,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from inrkit.giraffe.config import NeuralRendererConfig
 from inrkit.nn.precision import autocast
 
 
@@ -47,20 +46,40 @@ def _upsampler(kind: str) -> nn.Module:
 class NeuralRenderer(nn.Module):
     """Upsample a feature image to an image of ``img_size`` pixels.
 
+    Built from a :class:`~inrkit.giraffe.config.NeuralRendererConfig` by
+    :func:`inrkit.giraffe.build.neural_renderer`; the arguments are its fields (see there).
+
     Args:
-        cfg: Channel counts and upsampling kinds.
         img_size: Output size; the input is img_size / 2^(log2(img_size) - 4) = 16 pixels.
+        n_feat / min_feat: Channels of the first convolution (halved per upsampling) / fewest.
+        input_dim / out_dim: Channels of the feature image / of the output.
+        final_actvn: Sigmoid on the output.
+        use_rgb_skip: Sum RGB predictions from every resolution (Fig. 4).
+        upsample_feat / upsample_rgb: "nn" or "bilinear" (bilinear plus a blur).
+        use_norm: Instance normalisation after each convolution.
     """
 
-    def __init__(self, cfg: NeuralRendererConfig, img_size: int) -> None:
+    def __init__(
+        self,
+        img_size: int,
+        *,
+        n_feat: int = 128,
+        input_dim: int = 128,
+        out_dim: int = 3,
+        final_actvn: bool = True,
+        min_feat: int = 32,
+        use_rgb_skip: bool = True,
+        upsample_feat: str = "nn",
+        upsample_rgb: str = "bilinear",
+        use_norm: bool = False,
+    ) -> None:
         super().__init__()
-        self.cfg = cfg
+        self.final_actvn, self.use_rgb_skip, self.use_norm = final_actvn, use_rgb_skip, use_norm
         n_blocks = int(math.log2(img_size) - 4)
-        n_feat, min_feat = cfg.n_feat, cfg.min_feat
-        self.upsample_2 = _upsampler(cfg.upsample_feat)
-        self.upsample_rgb = _upsampler(cfg.upsample_rgb)
-        if cfg.input_dim != n_feat:
-            self.conv_in = nn.Conv2d(cfg.input_dim, n_feat, 1, 1, 0)
+        self.upsample_2 = _upsampler(upsample_feat)
+        self.upsample_rgb = _upsampler(upsample_rgb)
+        if input_dim != n_feat:
+            self.conv_in = nn.Conv2d(input_dim, n_feat, 1, 1, 0)
 
         def width(i: int) -> int:  # channels after block i
             return max(n_feat // (2 ** (i + 1)), min_feat)
@@ -69,15 +88,15 @@ class NeuralRenderer(nn.Module):
             [nn.Conv2d(n_feat, n_feat // 2, 3, 1, 1)]
             + [nn.Conv2d(width(i), width(i + 1), 3, 1, 1) for i in range(n_blocks - 1)]
         )
-        if cfg.use_rgb_skip:
+        if use_rgb_skip:
             self.conv_rgb = nn.ModuleList(
-                [nn.Conv2d(cfg.input_dim, cfg.out_dim, 3, 1, 1)]
-                + [nn.Conv2d(width(i), cfg.out_dim, 3, 1, 1) for i in range(n_blocks)]
+                [nn.Conv2d(input_dim, out_dim, 3, 1, 1)]
+                + [nn.Conv2d(width(i), out_dim, 3, 1, 1) for i in range(n_blocks)]
             )
         else:
             # Official quirk: this 3-argument call means kernel size 1 and 3 output channels.
             self.conv_rgb = nn.Conv2d(max(n_feat // (2**n_blocks), min_feat), 3, 1, 1)
-        if cfg.use_norm:
+        if use_norm:
             self.norms = nn.ModuleList([nn.InstanceNorm2d(width(i)) for i in range(n_blocks)])
 
     def forward(self, x: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
@@ -87,13 +106,13 @@ class NeuralRenderer(nn.Module):
         RGB path, a sum over the blocks, stays fp32.
         """
         net = self.conv_in(x) if hasattr(self, "conv_in") else x
-        rgb = self.upsample_rgb(self.conv_rgb[0](x)) if self.cfg.use_rgb_skip else None
+        rgb = self.upsample_rgb(self.conv_rgb[0](x)) if self.use_rgb_skip else None
         if dtype != torch.float32:
             net = net.to(dtype, memory_format=torch.channels_last)
         for idx, layer in enumerate(self.conv_layers):
             with autocast(dtype, net.device):
                 hid = layer(self.upsample_2(net))
-            if self.cfg.use_norm:
+            if self.use_norm:
                 hid = self.norms[idx](hid)
             net = F.leaky_relu(hid, 0.2)
             if rgb is not None:
@@ -102,4 +121,4 @@ class NeuralRenderer(nn.Module):
                     rgb = self.upsample_rgb(rgb)
         if rgb is None:
             rgb = self.conv_rgb(net.float())
-        return torch.sigmoid(rgb) if self.cfg.final_actvn else rgb
+        return torch.sigmoid(rgb) if self.final_actvn else rgb

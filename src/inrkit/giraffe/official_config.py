@@ -11,12 +11,9 @@ Every problem is a one-line :class:`InrkitError` naming the file and the key.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from inrkit.errors import InrkitError, file_error
 from inrkit.giraffe.config import (
@@ -28,6 +25,7 @@ from inrkit.giraffe.config import (
     NeuralRendererConfig,
 )
 from inrkit.giraffe.presets import PRESETS, preset_key
+from inrkit.io.yaml_files import read_inherited
 
 # Official keyword -> our field name, where the official spelling is a typo.
 RENAMES = {
@@ -214,57 +212,15 @@ def _coerce(value: Any, default: Any, key: str, source: object) -> Any:
 
 
 # ----- files --------------------------------------------------------------------------------
-def read_yaml(path: str | Path) -> dict[str, Any]:
-    """One YAML file as a dict (``{}`` when empty); errors name the file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise file_error(path, "no such file") from None
-    except IsADirectoryError:
-        raise file_error(path, "is a directory, expected a YAML config") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise file_error(path, f"cannot read ({e})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise file_error(path, f"not valid YAML{where}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise file_error(path, "not a GIRAFFE config (expected a mapping at the top level)")
-    return data
-
-
-def update_recursive(base: dict[str, Any], update: dict[str, Any]) -> None:
-    """Merge ``update`` into ``base`` in place, as the official loader does."""
-    for key, value in update.items():
-        if isinstance(value, dict):
-            if not isinstance(base.get(key), dict):
-                base[key] = {}
-            update_recursive(base[key], value)
-        else:
-            base[key] = value
-
-
-def load_official_dict(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+def load_official_dict(path: str | Path) -> dict[str, Any]:
     """The merged official config dict for ``path``, following ``inherit_from``."""
     path = Path(path)
-    special = read_yaml(path)
-    parent = special.get("inherit_from")
-    if parent is None:
-        cfg = copy.deepcopy(DEFAULT_OFFICIAL)
-    else:
-        if not isinstance(parent, str):
-            raise file_error(path, f"inherit_from: expected a path, got {parent!r}")
-        cfg = _inherited(path, parent, _seen + (path.resolve(),))
-    update_recursive(cfg, {k: v for k, v in special.items() if k != "inherit_from"})
-    return cfg
+    if not path.exists():
+        raise file_error(path, "no such file")
+    return read_inherited(path, locate=_find_parent, root=DEFAULT_OFFICIAL)
 
 
-def _inherited(path: Path, parent: str, seen: tuple[Path, ...]) -> dict[str, Any]:
+def _find_parent(path: Path, parent: str) -> Path | dict[str, Any]:
     # Official paths are relative to the repository root; also try the file's own folders.
     candidates = (
         [Path(parent)]
@@ -273,9 +229,7 @@ def _inherited(path: Path, parent: str, seen: tuple[Path, ...]) -> dict[str, Any
     )
     for candidate in candidates:
         if candidate.is_file():
-            if candidate.resolve() in seen:
-                raise file_error(path, f"inherit_from: {parent} inherits from itself")
-            return load_official_dict(candidate, seen)
+            return candidate
     key = preset_key(Path(parent).stem)
     if key is not None:
         return to_official(PRESETS[key])

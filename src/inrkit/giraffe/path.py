@@ -23,7 +23,6 @@ from inrkit.giraffe.animation import (
     FORMATS,
     STRIP_FRAMES,
     require_mp4,
-    to_pil,
     write_gif,
     write_mp4,
     write_strip,
@@ -40,6 +39,7 @@ from inrkit.giraffe.keyframes import (
 from inrkit.giraffe.programs import check_memory, generator_of
 from inrkit.giraffe.sliders import render_sliders
 from inrkit.io.files import atomic_write
+from inrkit.io.grid import to_pil
 from inrkit.nn.precision import check_precision
 
 PathSpec = KeyframePath | str | Path | list | dict

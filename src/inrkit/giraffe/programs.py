@@ -7,63 +7,32 @@ official sample temperature 0.65 and the official random draws in the official o
 0 reproduces the official renderer's frames. Where the official programs crash (more than two
 objects in the translation programs, more than one in the interpolations) the other objects
 keep a random pose; Clevr2345's random object removal is off while rendering, so that objects
-do not flicker from frame to frame.
+do not flicker from frame to frame. The add-object programs (:mod:`inrkit.giraffe.add_programs`)
+take their object counts from an object-existence prior when one is given or configured.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
 from tqdm import tqdm
 
 from inrkit.errors import InrkitError
+from inrkit.giraffe.add_programs import (
+    ADD_PROGRAMS,
+    check_prior,
+    plan_render_add_cars,
+    plan_render_add_clevr6,
+    plan_render_add_clevr10,
+)
 from inrkit.giraffe.generator import Generator
+from inrkit.giraffe.plan import SAMPLE_TMP, Plan
 from inrkit.nn.precision import check_precision, compute_dtype
 
-SAMPLE_TMP = 0.65
-"""Truncation of the latent codes for renderings (official ``sample_tmp``)."""
 N_KEYS = 6
 """Codes an interpolation passes through before looping (official ``n_samples`` there)."""
-
-Inputs = tuple[
-    tuple[torch.Tensor, ...], tuple[torch.Tensor, ...], tuple[torch.Tensor, ...], torch.Tensor
-]
-"""(latent_codes, camera_matrices, transformations, bg_rotation) of one frame."""
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A program's frames before rendering.
-
-    Attributes:
-        name: The official program name.
-        inputs: Generator inputs of each distinct frame.
-        order: Which distinct frame each output frame shows (the add-object programs hold
-            each stage for several frames).
-        add_reverse: The animation plays forward then backward (a back-and-forth motion).
-        loops: The last frame leads back to the first (full turns, circles, interpolations).
-    """
-
-    name: str
-    inputs: list[Inputs]
-    order: list[int]
-    add_reverse: bool
-    loops: bool
-
-    @property
-    def n_frames(self) -> int:
-        """T, the frames :func:`render` returns."""
-        return len(self.order)
-
-    def strip_indices(self, n: int = 6) -> list[int]:
-        """The frames shown in a paper-style strip of ``n`` (official ``idx_paper``)."""
-        # A loop's last frame nearly repeats its first, so stop one n-th short (official).
-        last = self.n_frames - self.n_frames // n if self.loops else self.n_frames - 1
-        last = min(last, self.n_frames - 1)
-        return [int(i) for i in np.linspace(0, last, n).astype(int)]
 
 
 def slerp(z1: torch.Tensor, z2: torch.Tensor, t: float) -> torch.Tensor:
@@ -224,95 +193,7 @@ def plan_render_camera_elevation(gen: Generator, b: int, steps: int) -> Plan:
     )
 
 
-def _plan_add(
-    gen: Generator,
-    b: int,
-    steps: int,
-    name: str,
-    t_val: list[list[float]],
-    s_val: list[list[float]],
-    r_val: list[float],
-    counts: list[int],
-) -> Plan:
-    """Objects appear one stage at a time; stage ``i`` shows the first ``counts[i]`` objects."""
-    n = len(t_val)
-    z_shape, z_app, z_shape_bg, z_app_bg = gen.get_latent_codes(b, tmp=SAMPLE_TMP)
-    z_shape = gen.sample_z((b, n, z_shape.shape[-1]), tmp=SAMPLE_TMP)
-    z_app = gen.sample_z((b, n, z_app.shape[-1]), tmp=SAMPLE_TMP)
-    bg = gen.get_random_bg_rotation(b)
-    camera = gen.get_camera(val_v=0.0, batch_size=b)
-    inputs = [
-        (
-            (z_shape[:, :c], z_app[:, :c], z_shape_bg, z_app_bg),
-            camera,
-            gen.get_transformations(s_val[:c], t_val[:c], r_val[:c], b),
-            bg,
-        )
-        for c in counts
-    ]
-    # Official: 128 // 6 = 21 frames per stage at 32 steps, i.e. 4 * steps // 6.
-    hold = max(1, 4 * steps // len(counts))
-    order = [stage for stage in range(len(counts)) for _ in range(hold)]
-    return Plan(name, inputs, order, add_reverse=True, loops=False)
-
-
-def plan_render_add_cars(gen: Generator, b: int, steps: int) -> Plan:
-    """Six cars appear one by one on a 2 x 3 grid (the paper's Fig. 1 trick)."""
-    t_val = [
-        [-0.7, -0.8, 0.0],
-        [-0.7, 0.5, 0.0],
-        [-0.7, 1.8, 0.0],
-        [1.5, -0.8, 0.0],
-        [1.5, 0.5, 0.0],
-        [1.5, 1.8, 0.0],
-    ]
-    return _plan_add(
-        gen,
-        b,
-        steps,
-        "render_add_cars",
-        t_val,
-        [[-1.0, -1.0, -1.0]] * 6,
-        [0.5] * 6,
-        list(range(1, 7)),
-    )
-
-
-def plan_render_add_clevr10(gen: Generator, b: int, steps: int) -> Plan:
-    """Twelve Clevr objects appear two at a time on a 3 x 4 grid."""
-    t_val = []
-    for i in range(6):
-        x = (0.0, 0.5, 1.0)[i % 3]
-        y = 0.0 if i < 3 else 0.8
-        t_val += [[x, y, 0.0], [x, y + 0.4, 0.0]]
-    return _plan_add(
-        gen,
-        b,
-        steps,
-        "render_add_clevr10",
-        t_val,
-        [[0.0, 0.0, 0.0]] * 12,
-        [0.0] * 12,
-        list(range(2, 13, 2)),
-    )
-
-
-def plan_render_add_clevr6(gen: Generator, b: int, steps: int) -> Plan:
-    """Six Clevr objects appear one by one on a 2 x 3 grid."""
-    t_val = [[(0.2, 0.8)[i % 2], (0.0, 0.0, 0.5, 0.5, 1.0, 1.0)[i], 0.0] for i in range(6)]
-    return _plan_add(
-        gen,
-        b,
-        steps,
-        "render_add_clevr6",
-        t_val,
-        [[0.0, 0.0, 0.0]] * 6,
-        [0.0] * 6,
-        list(range(1, 7)),
-    )
-
-
-PROGRAMS: dict[str, Callable[[Generator, int, int], Plan]] = {
+PROGRAMS: dict[str, Callable[..., Plan]] = {
     "object_rotation": plan_object_rotation,
     "object_translation_horizontal": plan_object_translation_horizontal,
     "object_translation_vertical": plan_object_translation_vertical,
@@ -364,20 +245,37 @@ def check_counts(n_samples: int, steps: int) -> None:
 
 
 def make_plan(
-    gen: Generator, program: str, n_samples: int = 15, steps: int = 32, seed: int = 0
+    gen: Generator,
+    program: str,
+    n_samples: int = 15,
+    steps: int = 32,
+    seed: int = 0,
+    *,
+    object_existence_prior: Sequence[float] | None = None,
 ) -> Plan:
     """The program's frame inputs, drawn from the torch and NumPy streams seeded with ``seed``.
 
     The global random states are restored afterwards, so rendering has no side effects.
+    ``object_existence_prior``: the probabilities of 0, 1, 2, ... objects that choose the
+    stages of a ``render_add_*`` program (None: the model config's); InrkitError for another
+    program or a prior that is not a distribution.
     """
     check_counts(n_samples, steps)
-    plan_fn = PROGRAMS[program_name(program)]
+    name = program_name(program)
+    plan_fn = PROGRAMS[name]
+    kwargs = {}
+    if object_existence_prior is not None:
+        if name not in ADD_PROGRAMS:
+            raise InrkitError(
+                f"object_existence_prior applies to the render_add_* programs only, not {name}"
+            )
+        kwargs["object_existence_prior"] = check_prior(object_existence_prior)
     np_state = np.random.get_state()
     try:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             np.random.seed(seed % 2**32)
-            return plan_fn(gen, n_samples, steps)
+            return plan_fn(gen, n_samples, steps, **kwargs)
     finally:
         np.random.set_state(np_state)
 
@@ -388,9 +286,6 @@ def generator_of(model: object) -> Generator:
     if not isinstance(gen, Generator):
         raise TypeError(f"expected a GiraffeModel or Generator, got {type(model).__name__}")
     return gen
-
-
-_generator = generator_of  # the name inrkit.giraffe.animation imports
 
 
 def iter_frames(
@@ -405,7 +300,7 @@ def iter_frames(
 
     Objects are never dropped at random here (``sample_existence=False``, whatever the
     config's ``sample_object_existence``): they would flicker from frame to frame, and the
-    add-object programs choose their own counts. ``precision``: as :func:`render`.
+    add-object programs set their counts in the plan. ``precision``: as :func:`render`.
     """
     gen = generator_of(model)
     dtype = compute_dtype(check_precision(precision), gen.device)
@@ -440,6 +335,7 @@ def render(
     return_alpha_map: bool = False,
     progress: bool = False,
     precision: str = "fp32",
+    object_existence_prior: Sequence[float] | None = None,
 ) -> torch.Tensor:
     """Run a render program and return its frames.
 
@@ -450,31 +346,35 @@ def render(
         steps: Frames per slider sweep (programs derive T from it, e.g. 6 x steps for the
             interpolations, 2 x steps for a full turn).
         seed: Seed of the codes and random poses; the same seed gives the same frames.
-        return_alpha_map: Return each object's alpha map (T, N, K, 16, 16) instead.
+        return_alpha_map: Return each object's alpha map (T, N, K, 16, 16) instead (K: the
+            most objects of any frame; an object not yet added has alpha 0).
         progress: Show a progress bar.
         precision: ``"fp32"``, or ``"bf16"``: the fields' linear layers and the neural
             renderer's feature convolutions in bfloat16 (faster where the hardware has it;
             rays, densities, compositing and RGB stay fp32); without native bf16 a
             :class:`~inrkit.nn.precision.PrecisionWarning` and fp32.
+        object_existence_prior: Probabilities of 0, 1, 2, ... objects; a ``render_add_*``
+            program shows each count of one or more that has a probability above zero.
+            None: the model config's, where it sets one other than the official default;
+            else the official counts.
 
     Returns:
         Frames (T, N, 3, H, W) in [0, 1].
     """
     gen = generator_of(model)
     check_precision(precision)
-    plan = make_plan(gen, program, n_samples, steps, seed)
+    plan = make_plan(
+        gen, program, n_samples, steps, seed, object_existence_prior=object_existence_prior
+    )
     size = gen.cfg.img_size
-    per_frame = n_samples * (gen.get_n_boxes() * 256 if return_alpha_map else 3 * size * size)
+    k = max(codes[0].shape[1] for codes, *_ in plan.inputs)  # objects of the fullest frame
+    per_frame = n_samples * (k * 256 if return_alpha_map else 3 * size * size)
     check_memory(4 * per_frame * (len(plan.inputs) + plan.n_frames), f"{plan.name} frames")
-    distinct = torch.stack(
-        list(
-            iter_frames(
-                model,
-                plan,
-                return_alpha_map=return_alpha_map,
-                progress=progress,
-                precision=precision,
-            )
+    frames = list(
+        iter_frames(
+            model, plan, return_alpha_map=return_alpha_map, progress=progress, precision=precision
         )
     )
-    return distinct[plan.order]
+    if return_alpha_map:  # the add programs' stages differ in K: absent objects are clear
+        frames = [torch.nn.functional.pad(f, (0, 0, 0, 0, 0, k - f.shape[1])) for f in frames]
+    return torch.stack(frames)[plan.order]

@@ -1,5 +1,10 @@
 """Volume rendering of composed feature fields, as pure functions (GIRAFFE Sec. 3.2-3.3).
 
+The split with :mod:`inrkit.giraffe.volume_render`: this module is the math on samples and
+rays that needs no network (depths, points in box coordinates, composition Eq. 4-5, the
+integration weights Eq. 6, alpha maps); :mod:`~inrkit.giraffe.volume_render` evaluates the
+fields on a batch of :class:`~inrkit.giraffe.volume_render.RenderInputs` and calls these.
+
 Shapes: B scenes, N rays (pixels of the feature image), S samples per ray, F fields (objects,
 then the background), C feature channels. Depths ``di`` are in units of each ray's vector from
 the camera centre to the image plane, so distances are scaled by that vector's length.

@@ -5,7 +5,10 @@ export all describe a frame the same way: per object a rotation, a horizontal an
 position and a size, each a fraction in [0, 1] of the model's range (as the official
 ``get_transformations`` sliders), the camera's elevation, azimuth and distance (``get_camera``)
 and latent codes named by seeds. :func:`render_sliders` turns a list of such frames into images;
-everything that renders sliders calls it.
+everything that renders sliders calls it (the server's frames and GIF export, ``inrkit giraffe
+render --path``, the slider report of :mod:`inrkit.giraffe.controls`). :func:`sweep_frames`
+makes the frames of a looping animation of one slider (Sec. 4.2's controllable animations,
+started at the slider's current value).
 
 Codes by seed: seed ``s`` draws, from its own ``torch.Generator``, a (K, z_dim) block of object
 codes and then a background code (z_dim_bg), scaled by the official sample temperature 0.65.
@@ -17,7 +20,7 @@ interpolation (the official ``interpolate_sphere``), as in the ``interpolate_*``
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 
@@ -29,6 +32,8 @@ from inrkit.nn.precision import check_precision, compute_dtype
 RENDER_BATCH = 8
 """Frames per generator call; a stop request is checked between calls."""
 MAX_SEED = 2**63 - 1
+SWEEPABLE = ("rotation", "translation_x", "translation_depth", "scale", "elevation")
+"""The sliders :func:`sweep_frames` can animate."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +120,7 @@ def seed_codes(gen: Generator, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     return objects, background
 
 
-class _Codes:
+class SeedCodes:
     """Codes by seed for one generator, each seed drawn once (paths reuse a few seeds)."""
 
     def __init__(self, gen: Generator) -> None:
@@ -142,7 +147,7 @@ class _Codes:
         return slerp(pick(c.seed), pick(c.to_seed), c.weight)
 
 
-def frame_inputs(gen: Generator, frame: FrameSliders, codes: _Codes) -> tuple:
+def frame_inputs(gen: Generator, frame: FrameSliders, codes: SeedCodes) -> tuple:
     """Generator inputs of one frame (batch 1): codes, camera, box poses, background."""
     k = gen.get_n_boxes()
     if len(frame.objects) != k:
@@ -191,7 +196,7 @@ def render_sliders(
     """
     gen = generator_of(model)
     dtype = compute_dtype(check_precision(precision), gen.device)
-    codes = _Codes(gen)
+    codes = SeedCodes(gen)
     for start in range(0, len(frames), batch_size):
         if should_stop is not None and should_stop():
             raise InrkitError("rendering stopped: the client left")
@@ -216,9 +221,45 @@ def render_sliders(
         yield from rgb.clamp(0, 1).cpu()
 
 
+def object_count(model: object) -> int:
+    """How many objects (boxes) a model's frames pose: the length of ``FrameSliders.objects``."""
+    return generator_of(model).get_n_boxes()
+
+
 def rotation_wraps(model: object) -> bool:
     """Whether the rotation slider covers a full turn (0 and 1 are the same pose)."""
     return list(generator_of(model).bounding_box_generator.rotation_range) == [0.0, 1.0]
+
+
+def sweep_frames(
+    model: object, frame: FrameSliders, slider: str, n_frames: int
+) -> list[FrameSliders]:
+    """``n_frames`` frames of a seamless loop of ``slider`` (one of :data:`SWEEPABLE`), each
+    object's value (or the camera's elevation) starting from its value in ``frame``.
+
+    The rotation keeps turning where the model's range is a full turn (:func:`rotation_wraps`);
+    every other sweep goes up to 1, down to 0 and back (:func:`sweep`).
+
+    Raises:
+        InrkitError: ``slider`` is not one of :data:`SWEEPABLE`.
+    """
+    if slider not in SWEEPABLE:
+        raise InrkitError(f"slider must be one of {', '.join(SWEEPABLE)}, got {slider!r}")
+    wrap = slider == "rotation" and rotation_wraps(model)
+    if slider == "elevation":
+        return [replace(frame, elevation=v) for v in sweep(frame.elevation, n_frames, wrap)]
+    # One loop per object, each from its own value (the page's objects share one).
+    per_object = [sweep(getattr(o, slider), n_frames, wrap) for o in frame.objects]
+    return [
+        replace(
+            frame,
+            objects=tuple(
+                replace(o, **{slider: values[t]})
+                for o, values in zip(frame.objects, per_object, strict=True)
+            ),
+        )
+        for t in range(n_frames)
+    ]
 
 
 def sweep(start: float, n_frames: int, wrap: bool) -> list[float]:

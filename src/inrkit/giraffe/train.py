@@ -18,14 +18,12 @@ processes before each optimizer step (see :func:`inrkit.train.distributed.averag
 
 from __future__ import annotations
 
-import copy
 import math
 import os
 import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -37,10 +35,12 @@ from inrkit.giraffe.data import ImagesDataset
 from inrkit.giraffe.model import Giraffe, GiraffeModel
 from inrkit.giraffe.train_config import GiraffeTrainConfig
 from inrkit.giraffe.transfer import init_generator
+from inrkit.giraffe.validate import Validator
+from inrkit.io.checkpoints import weights_digest
 from inrkit.io.files import remove_interrupted_writes
 from inrkit.train import distributed
-from inrkit.train.checkpoints import check_run_folder, weights_digest
 from inrkit.train.history import History
+from inrkit.train.run_folder import check_run_folder
 from inrkit.train.state import rng_state, seed_everything, set_rng_state
 
 LAST, BEST = "model.pt", "model_best.pt"
@@ -123,111 +123,6 @@ def train_step(
         "discriminator": (loss_real + loss_fake).item(),
         "regularizer": reg.item(),
     }
-
-
-# ----- sampling for validation and pictures -------------------------------------------------
-@torch.no_grad()
-def sample_images(gen: nn.Module, n: int, batch: int) -> torch.Tensor:
-    """``n`` fakes in [0, 1] (N, 3, S, S) on the CPU, as the official evaluation draws them."""
-    gen.eval()
-    out = [gen(min(batch, n - i)).cpu()[:, :3] for i in range(0, n, batch)]
-    return torch.cat(out).clamp_(0, 1)
-
-
-def _grid(images: torch.Tensor, nrow: int = 4):
-    from PIL import Image
-
-    n, c, h, w = images.shape
-    rows = math.ceil(n / nrow)
-    canvas = torch.ones(c, rows * (h + 2) + 2, nrow * (w + 2) + 2)
-    for i, img in enumerate(images):
-        r, col = divmod(i, nrow)
-        top, left = 2 + r * (h + 2), 2 + col * (w + 2)
-        canvas[:, top : top + h, left : left + w] = img
-    arr = (canvas.clamp(0, 1).permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
-    return Image.fromarray(arr)
-
-
-class Validator:
-    """The model-selection metric of the averaged generator against fixed real images.
-
-    ``training.model_selection_metric`` picks it: ``fid_score`` (the official default) or
-    ``kid`` need the FID Inception weights (``training.inception_weights``, else the cache,
-    fetched there once), ``swd`` needs none. With ``swd``, FID is measured beside it on the
-    same fakes whenever the weights are already cached (nothing is downloaded for it), so the
-    history and ``metric.png`` show an FID curve too; the model is still selected by SWD.
-    """
-
-    def __init__(self, config: GiraffeTrainConfig, dataset: ImagesDataset) -> None:
-        from inrkit.metrics.inception import inception_weights_path, load_inception
-
-        s = config.settings
-        self.metric = s.model_selection_metric
-        self.sign = -1.0 if s.model_selection_mode == "minimize" else 1.0
-        self.n, self.batch = s.n_eval_images, s.eval_batch_size
-        self.extractor = None
-        if self.metric in ("fid_score", "kid"):
-            self.extractor = load_inception(inception_weights_path(s.inception_weights))
-        else:
-            try:  # FID beside SWD, when the weights are here already
-                weights = inception_weights_path(s.inception_weights, download=False)
-            except InrkitError:
-                if s.inception_weights is not None:  # a file named in the config must exist
-                    raise
-                weights = None
-            if weights is not None:
-                self.extractor = load_inception(weights)
-        self.ref_stats = None
-        if self.extractor is not None and s.fid_file:
-            from inrkit.metrics.frechet import load_stats
-
-            self.ref_stats = load_stats(s.fid_file, dim=2048)
-        # Reals: evenly spread over the (sorted) files, unflipped, in [0, 1]; a random crop
-        # draws from its own seed, so building them leaves the training's RNG untouched.
-        plain = copy.copy(dataset)
-        plain.flip = False
-        step = max(1, len(dataset) // self.n)
-        saved = rng_state()
-        seed_everything(s.seed + 2)
-        picks = [plain[i]["image"] for i in range(0, len(dataset), step)][: self.n]
-        set_rng_state(saved)
-        reals = torch.stack(picks)
-        self.reals = (reals + 1) / 2 if dataset.use_tanh_range else reals
-        self.n = self.reals.shape[0]  # SWD compares sets of equal size
-        self.real_features = None
-        if self.extractor is not None and (self.ref_stats is None or self.metric == "kid"):
-            self.real_features = self._features(self.reals)
-
-    def _features(self, images: torch.Tensor) -> np.ndarray:
-        from inrkit.metrics.inception import inception_features
-
-        return inception_features(self.extractor, images, batch_size=self.batch).numpy()
-
-    def __call__(self, gen: nn.Module) -> dict[str, float]:
-        """{metric: value}: the selection metric, and ``fid_score`` beside SWD when measured."""
-        fakes = sample_images(gen, self.n, self.batch)
-        values = {}
-        if self.metric == "swd":
-            from inrkit.metrics.swd import sliced_wasserstein_distance
-
-            values["swd"] = sliced_wasserstein_distance(fakes, self.reals).mean
-            if self.extractor is None:
-                return values
-        features = self._features(fakes)
-        if self.metric == "kid":
-            from inrkit.metrics.kid import kernel_inception_distance
-
-            values["kid"] = float(kernel_inception_distance(features, self.real_features)[0])
-            return values
-        from inrkit.metrics.frechet import frechet_distance, gaussian_stats
-
-        mu, sigma = gaussian_stats(features)
-        ref = self.ref_stats or gaussian_stats(self.real_features)
-        values["fid_score"] = float(frechet_distance(mu, sigma, *ref))
-        return values
-
-    def better(self, value: float, best: float) -> bool:
-        return math.isfinite(value) and (not math.isfinite(best) or self.sign * (value - best) > 0)
 
 
 # ----- the loop -----------------------------------------------------------------------------
@@ -427,7 +322,7 @@ def _train(
                     sums, n_sum = {}, 0
                 new_best = False
                 if validator is not None and it % s.validate_every == 0:
-                    gen = net.generator_test if net.generator_test is not None else net.generator
+                    gen = net.render_generator
                     values = validator(gen)
                     record.update({f"val_{name}": v for name, v in values.items()})
                     value = values[validator.metric]
@@ -465,16 +360,17 @@ def _train(
 
 @torch.no_grad()
 def _visualize(net: Giraffe, vis_dict: dict[str, Any], out: Path, it: int, overwrite: bool) -> Path:
+    from inrkit.io.grid import make_grid, to_pil
     from inrkit.io.images import save_image
 
-    gen = net.generator_test if net.generator_test is not None else net.generator
+    gen = net.render_generator
     gen.eval()
     device = next(gen.parameters()).device
     inputs = {k: _to(v, device) for k, v in vis_dict.items()}
     images = gen(**inputs, mode="val").cpu()[:, :3]
     name = "visualization.png" if overwrite else f"visualization_{it:010d}.png"
     (out / "vis").mkdir(exist_ok=True)
-    return save_image(_grid(images), out / "vis" / name, overwrite=True)
+    return save_image(to_pil(make_grid(images, ncol=4)), out / "vis" / name, overwrite=True)
 
 
 def _to(value: Any, device: torch.device) -> Any:

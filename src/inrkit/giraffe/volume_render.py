@@ -1,6 +1,8 @@
 """The feature image of a scene: object and background fields composed and volume-rendered.
 
-GIRAFFE Sec. 3.3 (Eq. 4-6). Two paths give the same result:
+GIRAFFE Sec. 3.3 (Eq. 4-6). This module evaluates the fields (``nn.Module`` calls); the
+network-free math it applies to their output (composition, integration weights, points in box
+coordinates) is in :mod:`inrkit.giraffe.rendering`. Two paths give the same result:
 
 * :func:`render_dense` is the official algorithm step by step: every object field is evaluated
   at every sample of every ray, densities outside the object's padded box are then zeroed, and
@@ -37,8 +39,8 @@ BACKGROUND_CHUNK = 16384
 
 
 @dataclass(frozen=True)
-class Scene:
-    """What the fields are evaluated on, all on one device.
+class RenderInputs:
+    """What the fields are evaluated on for a batch of scenes, all on one device.
 
     Attributes:
         codes: (z_shape_obj (B, K, Z), z_app_obj (B, K, Z), z_shape_bg (B, Zb), z_app_bg (B, Zb)).
@@ -74,7 +76,7 @@ def _noise(
 
 
 def _mask_existence(
-    sigma: torch.Tensor, existence: torch.Tensor | None, scene: Scene
+    sigma: torch.Tensor, existence: torch.Tensor | None, scene: RenderInputs
 ) -> torch.Tensor:
     """Zero the densities of objects that do not exist in a scene; (F, B, N, S)."""
     if existence is None or scene.n_objects == 0:
@@ -88,7 +90,7 @@ def _mask_existence(
 def render_dense(
     decoder: FeatureField,
     background: FeatureField,
-    scene: Scene,
+    scene: RenderInputs,
     *,
     training: bool,
     use_max: bool,
@@ -148,7 +150,7 @@ def render_dense(
 def render_sparse(
     decoder: FeatureField,
     background: FeatureField,
-    scene: Scene,
+    scene: RenderInputs,
     *,
     training: bool,
     use_max: bool,
@@ -182,7 +184,7 @@ def render_sparse(
     weights = volume_weights(di, pix - cam, sigma_sum if sigma.shape[0] > 1 else sigma[0])
     # Each field's part of the integral: its share of the composed feature times the weight.
     coef = field_shares(sigma, use_max) * weights  # (F, B, N, S)
-    feat_map = torch.zeros(batch, n_rays, decoder.cfg.rgb_out_dim, device=di.device, dtype=di.dtype)
+    feat_map = torch.zeros(batch, n_rays, decoder.rgb_out_dim, device=di.device, dtype=di.dtype)
     if scene.background:
         summed = torch.einsum("bns,bnsh->bnh", coef[-1], hidden_bg)
         if background.linear_output:
@@ -245,7 +247,7 @@ def _query_background(
 
 
 def _objects_in_boxes(
-    decoder: FeatureField, scene: Scene, training: bool, dtype: torch.dtype = torch.float32
+    decoder: FeatureField, scene: RenderInputs, training: bool, dtype: torch.dtype = torch.float32
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """All object fields at the samples inside their padded boxes, in one call.
 

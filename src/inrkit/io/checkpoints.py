@@ -1,7 +1,7 @@
-"""Checkpoint files: written atomically (a kill at any moment leaves the old file or the new
-one, whole), read without running pickled code, with one-line errors; the check that a run
-folder holds a checkpoint to resume (and none to clobber); and a digest of the weights, to tell
-whether two checkpoints (or a run and its resumed twin) hold the same ones."""
+"""Checkpoint files, for both methods, their trainers and the metrics' weights: written
+atomically (a kill at any moment leaves the old file or the new one, whole), read without
+running pickled code, with one-line errors; and a digest of the weights, to tell whether two
+checkpoints (or a run and its resumed twin) hold the same ones."""
 
 from __future__ import annotations
 
@@ -19,8 +19,26 @@ from inrkit.errors import InrkitError, file_error
 from inrkit.io.files import atomic_write
 
 
-def atomic_torch_save(obj: Any, path: str | Path) -> Path:
-    """``torch.save`` to a temporary file beside ``path``, fsync, then rename over it."""
+def atomic_torch_save(
+    obj: Any,
+    path: str | Path,
+    *,
+    overwrite: bool = True,
+    exists_message: str = "already exists",
+    make_folders: bool = False,
+    os_error: str | None = "cannot write checkpoint",
+) -> Path:
+    """``torch.save`` to a temporary file beside ``path``, fsync, then rename over it.
+
+    Args:
+        obj: What to save (tensors in plain containers, so that it loads with weights only).
+        path: The checkpoint file.
+        overwrite: Replace an existing file; otherwise refuse with ``PATH: exists_message``.
+        exists_message: What follows ``PATH:`` when refusing to overwrite.
+        make_folders: Create ``path``'s folder and its parents when missing.
+        os_error: A full disk or other ``OSError`` becomes ``PATH: os_error (reason)``;
+            None lets the ``OSError`` through.
+    """
 
     def write(tmp: Path) -> None:
         # Through a Python file, so that a full disk is an OSError (torch's own writer raises
@@ -28,7 +46,35 @@ def atomic_torch_save(obj: Any, path: str | Path) -> Path:
         with open(tmp, "wb") as f:
             torch.save(obj, f)
 
-    return atomic_write(path, write, os_error="cannot write checkpoint", sync_folder=True)
+    return atomic_write(
+        path,
+        write,
+        overwrite=overwrite,
+        exists_message=exists_message,
+        make_folders=make_folders,
+        os_error=os_error,
+        sync_folder=True,
+    )
+
+
+# What torch.save writes: a zip archive, or (legacy) a pickle that starts with a PROTO opcode.
+TORCH_MAGIC = (b"PK\x03\x04", b"\x80")
+
+
+def file_head(path: str | Path, n: int) -> bytes:
+    """The first ``n`` bytes of a checkpoint file, to tell its format without unpickling it.
+
+    Raises:
+        InrkitError: the file cannot be read, or is empty.
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(n)
+    except OSError as e:
+        raise file_error(path, f"cannot read ({e.strerror or e})") from None
+    if not head:
+        raise file_error(path, "truncated or corrupt checkpoint (empty file)")
+    return head
 
 
 def load_trusted(path: str | Path) -> dict[str, Any]:
@@ -69,24 +115,6 @@ def load_weights_only(path: Path, allowed: Sequence[Any] = ()) -> Any:
         ) from None
     except Exception:  # EOFError, RuntimeError, OSError, zip and pickle errors alike
         raise file_error(path, "truncated or corrupt checkpoint") from None
-
-
-def check_run_folder(last: Path, *, resume: bool) -> None:
-    """Refuse to resume a run folder without its last checkpoint, or to start over one with it.
-
-    Args:
-        last: The checkpoint a resume continues from, in the run folder (``epoch-last.pth``,
-            ``model.pt``).
-        resume: Whether the user asked to continue the run (``--resume``).
-
-    Raises:
-        InrkitError: naming the folder and what to do.
-    """
-    out = last.parent
-    if resume and not last.exists():
-        raise InrkitError(f"{out}: nothing to resume (no {last.name})")
-    if not resume and last.exists():
-        raise InrkitError(f"{out}: already holds a run; pass --resume or choose another --out-dir")
 
 
 def cpu_copy(obj: Any) -> Any:

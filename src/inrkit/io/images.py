@@ -9,6 +9,7 @@ fsynced, then renamed, so an interrupted run never leaves half an image behind.
 
 from __future__ import annotations
 
+import glob
 import io
 import os
 import stat
@@ -278,3 +279,24 @@ def image_files_in(folder: str | os.PathLike[str]) -> list[Path]:
         for p in folder.iterdir()
         if not p.name.startswith(".") and p.suffix.lower() in readable and p.is_file()
     )
+
+
+def list_images(path_or_glob: str | os.PathLike[str]) -> list[Path]:
+    """The images a folder holds, or that a glob pattern matches (``**`` spans folders), sorted.
+
+    One rule for every "folder or glob of images" input: what counts as an image is
+    :func:`image_files_in`'s (Pillow's extensions, no hidden files), so a pattern like
+    ``data/*`` does not pick up notes or caches. The list may be empty: callers say what an
+    empty set means to them.
+
+    Raises:
+        InrkitError: ``path_or_glob`` is neither a folder nor a glob pattern.
+    """
+    text = os.fspath(path_or_glob)
+    if Path(text).is_dir():
+        return image_files_in(text)
+    if not glob.has_magic(text):
+        raise file_error(text, "no such folder (give a folder or a glob pattern)")
+    matches = [Path(f) for f in glob.glob(text, recursive=True)]
+    images = {p for folder in {m.parent for m in matches} for p in image_files_in(folder)}
+    return sorted(m for m in matches if m in images)

@@ -35,10 +35,20 @@ import numpy as np
 
 from inrkit.errors import InrkitError, file_error
 from inrkit.io.files import atomic_write
-from inrkit.io.video import FrameReader, Mp4Writer, concat_mp4, copy_audio
+from inrkit.io.images import DEFAULT_MAX_INPUT_PIXELS
+from inrkit.io.video import (
+    DEFAULT_CRF,
+    FrameReader,
+    Mp4Writer,
+    concat_mp4,
+    copy_audio,
+    count_frames,
+    probe,
+)
 
 JOB_VERSION = 1
 DEFAULT_SEGMENT_FRAMES = 120  # 4-5 s of video: at most that is redone after a kill
+DEFAULT_MAX_FRAMES = 100_000  # an hour at 25 fps; far more than a CPU upscales in a day
 JOB_FILE, AUDIO_FILE, LOCK_FILE = "job.json", "audio.mp4", "lock"
 
 
@@ -98,6 +108,111 @@ class VideoJob:
         }
 
 
+# ----- planning: the output, the input, the limits -------------------------------------------
+def check_output(src: Path, dst: Path, *, overwrite: bool) -> None:
+    """Refuse an output that is the input, a folder, or exists (unless ``overwrite``)."""
+    if dst.resolve() == src.resolve():
+        raise file_error(dst, "would overwrite the input; choose another output name")
+    if dst.is_dir():
+        raise file_error(dst, "is a directory")
+    if dst.exists() and not overwrite:
+        raise file_error(dst, "already exists; use --overwrite to replace")
+
+
+def _frame_range(
+    src: Path, frames: tuple[int | None, int | None] | None, max_frames: int
+) -> tuple[int, int, bool]:
+    """(start, end, whether that is the whole video), decoding no further than needed."""
+    start, end = frames or (None, None)
+    for v in (start, end):
+        if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0):
+            raise file_error(src, f"--frames: expected START:END frame numbers, got {frames!r}")
+    start = start or 0
+    # One frame past END or past the limit: enough to know, without decoding it all.
+    stop = (end if end is not None else start + max_frames) + 1
+    n = count_frames(src, stop)  # every frame, or ``stop`` when there are more
+    if end is None:
+        if n == stop:
+            raise file_error(
+                src,
+                f"more than {max_frames} frames to upscale is over the limit (raise it with "
+                "--max-frames, or pick a part with --frames START:END)",
+            )
+        end = n
+    elif end > n:
+        raise file_error(src, f"--frames ends at frame {end}, but the video has {n} frames")
+    if start >= end:
+        raise file_error(src, f"--frames starts at frame {start}, but the video has {n} frames")
+    if end - start > max_frames:
+        raise file_error(
+            src,
+            f"{end - start} frames to upscale is over the limit of {max_frames} (raise it "
+            "with --max-frames)",
+        )
+    return start, end, start == 0 and end == n and n < stop
+
+
+def plan_job(
+    src: Path,
+    dst: Path,
+    size_of: Callable[[tuple[int, int]], tuple[int, int]],
+    *,
+    frames: tuple[int | None, int | None] | None = None,
+    max_frames: int = DEFAULT_MAX_FRAMES,
+    max_input_pixels: int = DEFAULT_MAX_INPUT_PIXELS,
+    crf: int = DEFAULT_CRF,
+    audio: bool = True,
+    segment_frames: int = DEFAULT_SEGMENT_FRAMES,
+    recipe: dict[str, Any] | None = None,
+) -> VideoJob:
+    """Probe and check one video job (ffmpeg decodes the range once); nothing is written.
+
+    Args:
+        size_of: Decoded input (H, W) -> wanted output (H, W); odd sides are rounded down to
+            even (H.264 in yuv420p halves the colour planes). InrkitErrors it raises name
+            ``src``.
+        frames: (START, END): input frames START to END-1, counted from 0; either may be None.
+        audio: Copy the input's audio, if it has any.
+        Others: as the fields of :class:`VideoJob`.
+
+    Raises:
+        InrkitError: naming ``src``: not a video, no video stream, corrupt or truncated,
+            frames or sizes over the limits.
+    """
+    if not src.exists():
+        raise file_error(src, "no such file")
+    info = probe(src)
+    pixels = info.width * info.height
+    if pixels > max_input_pixels:
+        raise file_error(
+            src,
+            f"frames are {info.width}x{info.height} = {pixels} pixels, more than the limit of "
+            f"{max_input_pixels} (raise it with --max-input-pixels)",
+        )
+    try:
+        h, w = size_of((info.height, info.width))
+    except InrkitError as e:
+        raise file_error(src, str(e)) from None
+    if h < 2 or w < 2:
+        raise file_error(src, f"output {h}x{w} is too small for H.264 (at least 2x2)")
+    start, end, whole = _frame_range(src, frames, max_frames)
+    return VideoJob(
+        src=src,
+        dst=dst,
+        in_size=(info.height, info.width),
+        out_size=(h - h % 2, w - w % 2),
+        frames=(start, end),
+        whole_input=whole,
+        fps=info.fps,
+        sar=info.sar,
+        crf=crf,
+        audio=bool(info.audio) and audio,
+        segment_frames=segment_frames,
+        recipe=dict(recipe or {}),
+    )
+
+
+# ----- the work folder -----------------------------------------------------------------------
 def work_folder(dst: Path) -> Path:
     """The hidden folder beside ``dst`` where its segments are made."""
     name = os.fsdecode(os.fsencode(dst.name)[:200])  # stays under the 255-byte name limit

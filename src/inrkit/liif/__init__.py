@@ -8,11 +8,16 @@ Public entry points:
 * :class:`LIIF`, :class:`MetaSR` — the modules themselves.
 """
 
-from inrkit.liif.checkpoint import OFFICIAL_MODELS, load, save
-from inrkit.liif.inference import output_size, upscale
-from inrkit.liif.metasr import MetaSR
-from inrkit.liif.model import LIIF
-from inrkit.liif.spec import make_model
+from typing import TYPE_CHECKING
+
+from inrkit.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from inrkit.liif.checkpoint import OFFICIAL_MODELS, load, save
+    from inrkit.liif.inference import output_size, upscale
+    from inrkit.liif.metasr import MetaSR
+    from inrkit.liif.model import LIIF
+    from inrkit.liif.spec import make_model
 
 __all__ = [
     "LIIF",
@@ -24,3 +29,18 @@ __all__ = [
     "save",
     "upscale",
 ]
+
+# Imported on first use, so that a torch-free submodule can be imported on its own.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "OFFICIAL_MODELS": "inrkit.liif.checkpoint",
+        "load": "inrkit.liif.checkpoint",
+        "save": "inrkit.liif.checkpoint",
+        "output_size": "inrkit.liif.inference",
+        "upscale": "inrkit.liif.inference",
+        "MetaSR": "inrkit.liif.metasr",
+        "LIIF": "inrkit.liif.model",
+        "make_model": "inrkit.liif.spec",
+    },
+)

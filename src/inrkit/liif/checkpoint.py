@@ -26,9 +26,15 @@ from torch import nn
 
 from inrkit.errors import InrkitError, file_error
 from inrkit.io.cache import local_file
+from inrkit.io.checkpoints import (
+    TORCH_MAGIC,
+    atomic_torch_save,
+    cpu_copy,
+    file_head,
+    load_weights_only,
+)
 from inrkit.io.files import atomic_write
 from inrkit.liif.spec import SpecError, make_model
-from inrkit.train.checkpoints import cpu_copy, load_weights_only
 from inrkit.weights import CATALOGUE, WeightsFile, fetch
 
 FORMAT = "liif-v1"
@@ -99,18 +105,11 @@ def load(
 
 def _read(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     """(spec, state dict) from either format; the format is sniffed, not taken from the name."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(9)
-    except OSError as e:
-        raise file_error(path, f"cannot read ({e.strerror or e})") from None
-    if not head:
-        raise file_error(path, "truncated or corrupt checkpoint (empty file)")
+    head = file_head(path, 9)
     # safetensors: 8-byte little-endian header length, then the JSON header.
     if head[8:9] == b"{" or path.suffix == ".safetensors":
         return _read_safetensors(path)
-    # torch.save writes a zip archive, or (legacy) a pickle that starts with a PROTO opcode.
-    if not head.startswith((b"PK\x03\x04", b"\x80")):
+    if not head.startswith(TORCH_MAGIC):
         raise file_error(
             path, "truncated or corrupt checkpoint (not a PyTorch or safetensors file)"
         )
@@ -243,15 +242,6 @@ def save(
             "sd": cpu_copy(optimizer.state_dict()),
         }
     ckpt["epoch"] = epoch
-
-    def write(tmp: Path) -> None:
-        with open(tmp, "wb") as f:  # a Python file: a full disk is an OSError, one line
-            torch.save(ckpt, f)
-
-    return atomic_write(
-        path,
-        write,
-        overwrite=overwrite,
-        exists_message=_EXISTS,
-        make_folders=True,
+    return atomic_torch_save(
+        ckpt, path, overwrite=overwrite, exists_message=_EXISTS, make_folders=True, os_error=None
     )

@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from inrkit.errors import InrkitError
+from inrkit.io.yaml_files import read_inherited
 from inrkit.train.overrides import apply_overrides
 
-__all__ = ["TrainConfig", "apply_overrides", "load_config", "merge", "parse_config"]
+__all__ = ["TrainConfig", "apply_overrides", "load_config", "parse_config"]
 
 
 @dataclass(frozen=True)
@@ -79,44 +78,6 @@ _POSITIVE_INTS = ("epoch_max",)
 _OPTIONAL_POSITIVE_INTS = ("epoch_val", "epoch_save", "eval_bsize", "steps_per_epoch")
 
 
-def _read_yaml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    if path in seen:
-        raise InrkitError(f"{path}: inherit_from loops back to itself")
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise InrkitError(f"{path}: no such config file") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
-        raise InrkitError(f"{path}: cannot read config ({type(e).__name__})") from None
-    try:
-        data = yaml.safe_load(text)  # safe: YAML tags cannot construct Python objects
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        problem = getattr(e, "problem", None) or type(e).__name__
-        raise InrkitError(f"{path}: not valid YAML{where} ({problem})") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise InrkitError(f"{path}: a config must be a mapping of keys, got {type(data).__name__}")
-    parent = data.pop("inherit_from", None)
-    if parent is not None:
-        base = _read_yaml((path.parent / str(parent)).resolve(), (*seen, path))
-        data = merge(base, data)
-    return data
-
-
-def merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
-    """Recursive dict update (``update`` wins), as the official config loaders do."""
-    out = copy.deepcopy(base)
-    for key, value in update.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
 def parse_config(data: dict[str, Any], source: str = "config") -> TrainConfig:
     """Validate plain data into a :class:`TrainConfig`; errors name ``source`` and the key."""
     known = set(TrainConfig.__dataclass_fields__)
@@ -163,7 +124,7 @@ def parse_config(data: dict[str, Any], source: str = "config") -> TrainConfig:
 def load_config(path: str | Path, overrides: list[str] | None = None) -> TrainConfig:
     """Read an official (or our) YAML training config, apply ``--set`` overrides, validate."""
     path = Path(path)
-    data = apply_overrides(_read_yaml(path.resolve()), overrides or [])
+    data = apply_overrides(read_inherited(path.resolve()), overrides or [])
     config = parse_config(data, str(path))
     check_specs(config, str(path))
     return config

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from inrkit.errors import InrkitError
-from inrkit.liif.config import _read_yaml
+from inrkit.io.yaml_files import read_inherited
 
 _EVAL_TYPE = re.compile(r"^(div2k|benchmark)-([1-9]\d*)$")
 # Official configs point at ./load/...; ``--root DIR`` moves that folder.
@@ -101,9 +101,9 @@ def rebase_load_paths(spec: dict[str, Any], root: str | Path) -> dict[str, Any]:
 def load_test_config(path: str | Path, root: str | Path | None = None) -> LiifTestConfig:
     """Read an official test config; with ``root``, its ``./load/`` paths move there."""
     path = Path(path)
-    if not path.exists():  # named as given (_read_yaml sees the resolved path)
+    if not path.exists():  # named as given (read_inherited sees the resolved path)
         raise InrkitError(f"{path}: no such config file")
-    config = parse_test_config(_read_yaml(path.resolve()), str(path))
+    config = parse_test_config(read_inherited(path.resolve()), str(path))
     if root is None:
         return config
     return replace(config, test_dataset=rebase_load_paths(config.test_dataset, root))

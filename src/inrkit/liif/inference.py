@@ -22,14 +22,12 @@ from PIL import Image
 
 from inrkit.errors import InrkitError
 from inrkit.io.modes import from_float_rgb, resize_alpha, to_float_rgb
+from inrkit.liif.defaults import DEFAULT_CHUNK, DEFAULT_MAX_OUTPUT_PIXELS, DEFAULT_TILE
 from inrkit.liif.model import LIIF, nearest_index
 from inrkit.liif.tiling import receptive_radius, round_half_up, scaled_bounds, split
 from inrkit.nn.coords import make_coord
 from inrkit.nn.precision import autocast, check_precision, compute_dtype
 
-DEFAULT_MAX_OUTPUT_PIXELS = 16384 * 16384
-DEFAULT_TILE = 384  # latent (= input) pixels per tile side
-DEFAULT_CHUNK = 1024  # queries per MLP batch: x4 shifts keeps the activations in cache
 ImageLike = TypeVar("ImageLike", Image.Image, np.ndarray, torch.Tensor)
 
 
@@ -180,7 +178,7 @@ def upscale_tensor(
     progress: bool | None = False,
     should_stop: Callable[[], bool] | None = None,
     precision: str = "fp32",
-    on_chunk: Callable[[int], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> torch.Tensor:
     """(B, 3, h, w) RGB in [0, 1] -> (B, 3, H, W) RGB in [0, 1] on the model's device.
 
@@ -194,8 +192,10 @@ def upscale_tensor(
         precision: ``"fp32"``, or ``"bf16"``: convolutions and hidden GEMMs in bfloat16
             (several times faster where the hardware has it, about 0.01 dB lower PSNR);
             without native bf16 a :class:`~inrkit.nn.precision.PrecisionWarning` and fp32.
-        on_chunk: Called after each chunk with the number of output pixels it finished (of
-            ``B * H * W``): progress, or a server letting other work run.
+        on_progress: ``on_progress(done, total)`` with output pixels finished and in all
+            (``B * H * W``, however the work is tiled): once with ``done == 0`` before the
+            work starts, then after each chunk; the last call has ``done == total``. A server
+            shows it as a progress bar, or lets other work run between chunks.
     """
     from tqdm.auto import tqdm
 
@@ -205,7 +205,12 @@ def upscale_tensor(
     device = next(model.parameters()).device
     dtype = compute_dtype(precision, device)
     inp = (rgb.to(device=device, dtype=torch.float32) - 0.5) / 0.5
+    # Progress is counted here, where the tiles and chunks are made: every output pixel is
+    # queried once, whether the encoder can be tiled or not, and for any scale.
     total = rgb.shape[0] * out_hw[0] * out_hw[1]
+    done = 0
+    if on_progress is not None:
+        on_progress(0, total)
     with tqdm(
         total=total,
         unit="px",
@@ -216,9 +221,11 @@ def upscale_tensor(
     ) as bar:
 
         def step(n: int) -> None:
+            nonlocal done
+            done += n
             bar.update(n)
-            if on_chunk is not None:
-                on_chunk(n)
+            if on_progress is not None:
+                on_progress(done, total)
             if should_stop is not None and should_stop():
                 raise UpscaleStopped("upscale stopped before the end")
 
@@ -272,7 +279,7 @@ def upscale(
     progress: bool | None = False,
     should_stop: Callable[[], bool] | None = None,
     precision: str = "fp32",
-    on_chunk: Callable[[int], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> ImageLike:
     """Upscale (or resample) an image with a LIIF model to any scale or exact size.
 
@@ -283,7 +290,7 @@ def upscale(
         scale: One factor or (row, col) factors; the output is ``round(H*s) x round(W*s)``.
         size: Exact output (H, W). ``width`` / ``height``: one side, aspect ratio kept.
         max_pixels: Refuse outputs larger than this many pixels.
-        tile, chunk, reference, progress, should_stop, precision, on_chunk: See
+        tile, chunk, reference, progress, should_stop, precision, on_progress: See
             :func:`upscale_tensor`; ``precision="bf16"`` is the fast, slightly less exact one.
 
     Returns:
@@ -304,7 +311,7 @@ def upscale(
             progress=progress,
             should_stop=should_stop,
             precision=precision,
-            on_chunk=on_chunk,
+            on_progress=on_progress,
         )
     finally:
         model.train(was_training)

@@ -30,7 +30,8 @@ from typing import Any
 from inrkit.data import layouts
 from inrkit.data.specs import make_dataset
 from inrkit.errors import InrkitError, file_error
-from inrkit.liif.config import TrainConfig, _read_yaml, apply_overrides, parse_config
+from inrkit.io.yaml_files import read_inherited
+from inrkit.liif.config import TrainConfig, apply_overrides, parse_config
 from inrkit.liif.study_eval import (
     below_bicubic,
     eval_device,
@@ -247,7 +248,7 @@ def plan_runs(
         raise InrkitError(f"--steps-per-epoch must be at least 1, got {steps_per_epoch}")
     if not train_sets or len(set(train_sets)) != len(train_sets):
         raise InrkitError(f"--train: give one or more different names, got {train_sets!r}")
-    base = _read_yaml(Path(config).resolve()) if config else copy.deepcopy(SEED_RECIPE)
+    base = read_inherited(Path(config).resolve()) if config else copy.deepcopy(SEED_RECIPE)
     source = str(config) if config else "seed recipe"
     sets = [training_set(name, root) for name in train_sets]
     if len({ts.run for ts in sets}) != len(sets):

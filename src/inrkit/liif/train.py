@@ -25,19 +25,15 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler, RandomSamp
 
 from inrkit.data.specs import make_dataset
 from inrkit.errors import InrkitError
+from inrkit.io.checkpoints import atomic_torch_save, load_trusted, weights_digest
 from inrkit.io.files import remove_interrupted_writes
 from inrkit.liif.config import TrainConfig
 from inrkit.liif.evaluate import eval_psnr, norm_tensors
 from inrkit.liif.init import INITS
 from inrkit.liif.spec import SpecError, make_model
 from inrkit.train import distributed
-from inrkit.train.checkpoints import (
-    atomic_torch_save,
-    check_run_folder,
-    load_trusted,
-    weights_digest,
-)
 from inrkit.train.history import History
+from inrkit.train.run_folder import check_run_folder
 from inrkit.train.state import rng_state, seed_everything, set_rng_state
 
 

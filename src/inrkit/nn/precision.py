@@ -17,13 +17,15 @@ import platform
 import warnings
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-
-import torch
+from typing import TYPE_CHECKING
 
 from inrkit.errors import InrkitError
 
+if TYPE_CHECKING:
+    import torch
+
+# torch is imported inside the functions: the CLI reads PRECISIONS for --help without it.
 PRECISIONS = ("fp32", "bf16")
-DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
 
 
 class PrecisionWarning(UserWarning):
@@ -40,6 +42,8 @@ def check_precision(precision: str) -> str:
 @functools.cache
 def cpu_has_bf16() -> bool:
     """Whether this CPU multiplies bfloat16 natively (x86 avx512_bf16 or AMX, Arm BF16)."""
+    import torch
+
     if platform.machine().lower() in ("x86_64", "amd64", "i386", "i686"):
         caps = getattr(torch.cpu, "get_capabilities", dict)()
         if caps:
@@ -53,6 +57,8 @@ def cpu_has_bf16() -> bool:
 
 def bf16_native(device: torch.device | str) -> bool:
     """Whether ``device`` runs bfloat16 matrix products natively."""
+    import torch
+
     device = torch.device(device)
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
@@ -61,6 +67,8 @@ def bf16_native(device: torch.device | str) -> bool:
 
 def fallback_message(precision: str, device: torch.device | str) -> str | None:
     """Why ``precision`` will run as fp32 on ``device``, or None when it runs as asked."""
+    import torch
+
     check_precision(precision)
     if precision == "fp32" or bf16_native(device):
         return None
@@ -72,15 +80,19 @@ def fallback_message(precision: str, device: torch.device | str) -> str | None:
 
 def compute_dtype(precision: str, device: torch.device | str) -> torch.dtype:
     """The dtype to compute in: bfloat16 for "bf16" where native (else a warning and fp32)."""
+    import torch
+
     message = fallback_message(precision, device)
     if message is not None:
         warnings.warn(message, PrecisionWarning, stacklevel=3)
         return torch.float32
-    return DTYPES[precision]
+    return torch.bfloat16 if precision == "bf16" else torch.float32
 
 
 def autocast(dtype: torch.dtype, device: torch.device | str) -> AbstractContextManager:
     """``torch.autocast`` to ``dtype`` on ``device``'s type, or nothing for fp32."""
+    import torch
+
     if dtype == torch.float32:
         return nullcontext()
     return torch.autocast(torch.device(device).type, dtype=dtype)

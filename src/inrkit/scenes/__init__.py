@@ -7,12 +7,17 @@ Made for GIRAFFE (Niemeyer & Geiger, CVPR 2021) when no image set is at hand: sc
 :mod:`inrkit.data.scenes`.
 """
 
-from inrkit.scenes.camera import Camera
-from inrkit.scenes.render import Rendering, render_scene
-from inrkit.scenes.sampling import PRESETS, Scene, sample_scene, scene_record, scene_rng
+from typing import TYPE_CHECKING
+
+from inrkit.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from inrkit.scenes.render import Rendering, render_scene
+    from inrkit.scenes.sampling import SCENE_PRESETS, Scene, sample_scene, scene_record, scene_rng
+    from inrkit.scenes.scene_camera import Camera
 
 __all__ = [
-    "PRESETS",
+    "SCENE_PRESETS",
     "Camera",
     "Rendering",
     "Scene",
@@ -21,3 +26,18 @@ __all__ = [
     "scene_record",
     "scene_rng",
 ]
+
+# Imported on first use, so that a torch-free submodule can be imported on its own.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "Camera": "inrkit.scenes.scene_camera",
+        "Rendering": "inrkit.scenes.render",
+        "render_scene": "inrkit.scenes.render",
+        "SCENE_PRESETS": "inrkit.scenes.sampling",
+        "Scene": "inrkit.scenes.sampling",
+        "sample_scene": "inrkit.scenes.sampling",
+        "scene_record": "inrkit.scenes.sampling",
+        "scene_rng": "inrkit.scenes.sampling",
+    },
+)

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from inrkit.scenes.camera import Camera
 from inrkit.scenes.objects import CAR_HALF_EXTENTS, SceneObject, footprint_radius
 from inrkit.scenes.primitives import first_hit, plane_hit
 from inrkit.scenes.render import scene_planes, scene_solids
+from inrkit.scenes.scene_camera import Camera
 
 
 @dataclass(frozen=True)
@@ -219,7 +219,9 @@ def sample_cars64(rng: np.random.Generator) -> Scene:
 
 
 SAMPLERS = {"cars": sample_cars, "cars64": sample_cars64, "clevr": sample_clevr}
-PRESETS = tuple(SAMPLERS)
+SCENE_PRESETS = tuple(SAMPLERS)
+"""The procedural scene kinds (``inrkit data scenes --preset``); GIRAFFE's model presets are
+:data:`inrkit.giraffe.PRESETS`."""
 
 
 def centres_visible(scene: Scene) -> bool:

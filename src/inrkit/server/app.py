@@ -13,25 +13,22 @@ header before decoding), 422 schema errors, 503 busy or no model loaded.
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import re
 import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from inrkit.errors import InrkitError
 from inrkit.giraffe import GiraffeModel
+from inrkit.giraffe.sliders import object_count
 from inrkit.io import ImageTooLarge, read_image_bytes
 from inrkit.liif.inference import DEFAULT_TILE
 from inrkit.nn.precision import check_precision
@@ -45,6 +42,16 @@ from inrkit.server.jobs import (
     upscale_png,
     upscale_size,
 )
+from inrkit.server.requests import (
+    MAX_FRAMES,
+    AnimationRequest,
+    ApiError,
+    BodyLimit,
+    RenderRequest,
+    parse_scale,
+    parse_side,
+    validation_message,
+)
 from inrkit.server.work import Busy, ClientGone, WorkPool
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
@@ -53,114 +60,12 @@ FORM_SLACK = 64 * 1024  # multipart boundaries and the other fields, on top of t
 CLIENT_CLOSED = 499  # nginx's code for "client closed request"; nobody reads it
 PNG = "image/png"
 GIF = "image/gif"
-MAX_FRAMES = 96  # an animation's frames: 4 s at 24 fps; more is a job too long to queue
 STATIC = Path(__file__).resolve().parent / "static"
 PROGRESS_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-class ApiError(Exception):
-    """An error answered as ``{"error": message}`` with ``status``."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class RenderRequest(BaseModel):
-    """One GIRAFFE frame: seeds and sliders, each slider a fraction of the model's range."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    appearance_seed: int = Field(0, ge=0, le=2**63 - 1, description="Seed of the appearance codes")
-    shape_seed: int = Field(0, ge=0, le=2**63 - 1, description="Seed of the shape codes")
-    rotation: float = Field(0.5, ge=0, le=1, description="Object rotation about the up axis")
-    translation_x: float = Field(0.5, ge=0, le=1, description="Object position, left to right")
-    translation_depth: float = Field(0.5, ge=0, le=1, description="Object position in depth")
-    scale: float = Field(0.5, ge=0, le=1, description="Object size")
-    elevation: float = Field(0.5, ge=0, le=1, description="Camera elevation")
-    size: int | None = Field(None, ge=1, description="Output side in pixels (default: model's)")
-
-
-class AnimationRequest(RenderRequest):
-    """A looping GIF: one slider swept over its whole range, starting from its value here."""
-
-    slider: Literal["rotation", "translation_x", "translation_depth", "scale", "elevation"] = Field(
-        "rotation", description="The slider that moves"
-    )
-    frames: int = Field(24, ge=2, le=MAX_FRAMES, description="Frames in the loop")
-    fps: int = Field(12, ge=1, le=50, description="Frames per second")
-
-
 def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
-
-
-def _validation_message(exc: RequestValidationError) -> str:
-    """The first schema problem as one line: ``body.rotation: Input should be ...``."""
-    errors = exc.errors()
-    if not errors:
-        return "invalid request"
-    first = errors[0]
-    where = ".".join(str(p) for p in first.get("loc", ()))
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{where}: {first.get('msg', 'invalid')}{more}"
-
-
-class BodyLimit:
-    """Answer 413 from the Content-Length header, before an oversized body is read.
-
-    A pure ASGI middleware (not ``@app.middleware``) so that the endpoint still sees the
-    client's disconnect message.
-    """
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope["headers"]).get(b"content-length")
-            if length is not None and length.isdigit() and int(length) > self.max_bytes:
-                body = json.dumps(
-                    {"error": f"request is {int(length)} bytes, more than {self.max_bytes}"}
-                )
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 413,
-                        "headers": [
-                            (b"content-type", b"application/json"),
-                            (b"connection", b"close"),
-                        ],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body.encode()})
-                return
-        await self.app(scope, receive, send)
-
-
-def _parse_scale(text: str | None) -> float | None:
-    """A form ``scale`` as a finite positive float (400 otherwise, not FastAPI's 422)."""
-    if text is None or text.strip() == "":
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise InrkitError(f"scale must be a number, got {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise InrkitError(f"scale must be a finite number > 0, got {text!r}")
-    return value
-
-
-def _parse_side(name: str, text: str | None) -> int | None:
-    if text is None or text.strip() == "":
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise InrkitError(f"{name} must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise InrkitError(f"{name} must be at least 1, got {text!r}")
-    return value
 
 
 def _liif_info(model: Any, name: str | None) -> dict[str, Any] | None:
@@ -182,10 +87,10 @@ def _giraffe_info(model: GiraffeModel | None, name: str | None) -> dict[str, Any
     return {
         "name": name,
         "img_size": cfg.img_size,
-        "objects": model.generator.get_n_boxes(),
+        "objects": object_count(model),
         "z_dim": cfg.z_dim,
         "z_dim_bg": cfg.z_dim_bg,
-        "parameters": sum(p.numel() for p in model.generator.parameters()),
+        "parameters": sum(p.numel() for p in model.render_generator.parameters()),
     }
 
 
@@ -243,7 +148,7 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def schema_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return _error(422, _validation_message(exc))
+        return _error(422, validation_message(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -298,7 +203,7 @@ def create_app(
         if len(data) > max_bytes:
             raise ApiError(413, f"image is more than {max_bytes} bytes")
         try:
-            size = (_parse_scale(scale), _parse_side("width", width), _parse_side("height", height))
+            size = (parse_scale(scale), parse_side("width", width), parse_side("height", height))
         except InrkitError as exc:
             raise ApiError(400, str(exc)) from None
         if progress_id is not None and not PROGRESS_ID.fullmatch(progress_id):

@@ -1,12 +1,13 @@
 """What the workers run: request values in, image bytes out (LIIF upscales, GIRAFFE frames).
 
 These are plain functions of a model and numbers, run in the :mod:`inrkit.server.work` pool;
-they know nothing of HTTP. A GIRAFFE frame is one sample of the paper's controllable
-generation (Sec. 3-4.2), rendered by :func:`inrkit.giraffe.sliders.render_sliders`: codes from
-the shape and appearance seeds, the box poses and the camera elevation from sliders. An
-animation sweeps one slider over its range and back, starting at its current value (Sec. 4.2's
-controllable animations, centred on what the user sees); a path plays keyframes
-(:mod:`inrkit.giraffe.keyframes`).
+they know nothing of HTTP, and no method logic: they translate requests into library calls and
+results into PNG and GIF bytes. A GIRAFFE frame is rendered by
+:func:`inrkit.giraffe.sliders.render_sliders` (the one slider renderer, also behind
+``inrkit giraffe render --path``); an animation's frames come from
+:func:`inrkit.giraffe.sliders.sweep_frames`; a path plays keyframes
+(:mod:`inrkit.giraffe.keyframes`). A LIIF upscale's progress is counted by
+:func:`inrkit.liif.upscale` itself (``on_progress``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import io
 import math
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import torch
 from PIL import Image
@@ -27,15 +28,13 @@ from inrkit.giraffe.keyframes import frame_times, load_path_text
 from inrkit.giraffe.path import iter_path
 from inrkit.giraffe.sliders import (
     FrameSliders,
+    object_count,
     render_sliders,
-    rotation_wraps,
-    sweep,
+    sweep_frames,
     uniform_frame,
 )
 from inrkit.io import ImageTooLarge
 from inrkit.liif import output_size, upscale
-
-SLIDERS = ("rotation", "translation_x", "translation_depth", "scale", "elevation")
 
 
 @dataclass
@@ -59,7 +58,7 @@ class Progress:
     done: int = 0
     """Output pixels finished."""
     total: int | None = None
-    """Output pixels in all; None until the upload is decoded."""
+    """Output pixels in all, as :func:`inrkit.liif.upscale` counts them; None until it starts."""
 
 
 def to_png(img: Image.Image) -> bytes:
@@ -122,13 +121,14 @@ def upscale_png(
     ``between()`` runs after every chunk (the pool's :meth:`~inrkit.server.work.Turns.offer`).
     """
     progress = progress or Progress()
-    progress.total = out_hw[0] * out_hw[1]
     progress.running = True
 
-    def on_chunk(n: int) -> None:
-        stats.chunks += 1
-        progress.done += n
-        if between is not None:
+    def on_progress(done: int, total: int) -> None:
+        # The library counts (where the tiles are made); the first call, done 0, is the total.
+        if done > progress.done:
+            stats.chunks += 1
+        progress.done, progress.total = done, total
+        if done and between is not None:
             between()
 
     out = upscale(
@@ -138,14 +138,15 @@ def upscale_png(
         tile=tile,
         should_stop=stop.is_set,
         precision=precision,
-        on_chunk=on_chunk,
+        on_progress=on_progress,
     )
     return to_png(out)
 
 
 @dataclass(frozen=True)
 class Sliders:
-    """One GIRAFFE frame's controls; every slider is a fraction of the model's range."""
+    """The page's frame: every object takes these seeds and sliders (fractions of the model's
+    ranges), shown at ``size`` x ``size`` pixels."""
 
     appearance_seed: int
     shape_seed: int
@@ -158,10 +159,9 @@ class Sliders:
 
 
 def to_frame(model: GiraffeModel, s: Sliders) -> FrameSliders:
-    """The page's sliders as the frame :func:`inrkit.giraffe.sliders.render_sliders` renders:
-    every object takes the same pose and seeds."""
+    """The page's sliders as the frame :func:`inrkit.giraffe.sliders.render_sliders` renders."""
     return uniform_frame(
-        model.generator.get_n_boxes(),
+        object_count(model),
         rotation=s.rotation,
         translation_x=s.translation_x,
         translation_depth=s.translation_depth,
@@ -202,30 +202,28 @@ def _checkpoint(
 
 def render_frames(
     model: GiraffeModel,
-    frames: list[Sliders],
+    frames: list[FrameSliders],
+    size: int,
     stop: threading.Event | None = None,
     *,
     precision: str = "fp32",
     between: Callable[[], None] | None = None,
 ) -> list[Image.Image]:
-    """Frames (each s.size x s.size RGB), rendered by the library's slider renderer;
+    """Frames (each ``size`` x ``size`` RGB), rendered by the library's slider renderer;
     ``between()`` runs before each batch of frames.
 
     Raises:
         InrkitError: ``stop`` was set between two batches (the client left).
     """
     rendered = render_sliders(
-        model,
-        [to_frame(model, s) for s in frames],
-        should_stop=_checkpoint(stop, between),
-        precision=precision,
+        model, frames, should_stop=_checkpoint(stop, between), precision=precision
     )
-    return [to_images([rgb], s.size)[0] for s, rgb in zip(frames, rendered, strict=True)]
+    return to_images(rendered, size)
 
 
 def render_png(model: GiraffeModel, s: Sliders, *, precision: str = "fp32") -> bytes:
     """One frame (s.size x s.size RGB) as PNG bytes."""
-    return to_png(render_frames(model, [s], precision=precision)[0])
+    return to_png(render_frames(model, [to_frame(model, s)], s.size, precision=precision)[0])
 
 
 def animation_gif(
@@ -239,18 +237,10 @@ def animation_gif(
     precision: str = "fp32",
     between: Callable[[], None] | None = None,
 ) -> bytes:
-    """A looping GIF of ``slider`` swept over its range from its value in ``s``."""
-    if slider not in SLIDERS:
-        raise InrkitError(f"slider must be one of {', '.join(SLIDERS)}, got {slider!r}")
-    wrap = slider == "rotation" and rotation_wraps(model)
-    values = sweep(getattr(s, slider), n_frames, wrap)
-    images = render_frames(
-        model,
-        [replace(s, **{slider: v}) for v in values],
-        stop,
-        precision=precision,
-        between=between,
-    )
+    """A looping GIF of ``slider`` swept over its range from its value in ``s``
+    (:func:`inrkit.giraffe.sliders.sweep_frames`)."""
+    frames = sweep_frames(model, to_frame(model, s), slider, n_frames)
+    images = render_frames(model, frames, s.size, stop, precision=precision, between=between)
     buf = io.BytesIO()
     save_gif(buf, images, fps)
     return buf.getvalue()

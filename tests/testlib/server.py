@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,10 +17,9 @@ from PIL import Image
 import inrkit.liif as liif
 from inrkit.giraffe.model import GiraffeModel
 from inrkit.server import create_app
+from testlib.giraffe import TINY, tiny_network
 
 TESTS = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(TESTS / "giraffe"))  # giraffe_testlib: the tiny GIRAFFE config
-from giraffe_testlib import TINY, tiny_network  # noqa: E402
 
 MAX_BYTES = 1_000_000
 MAX_PIXELS = 2048 * 2048

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from giraffe_testlib import TINY
-from train_faults_lib import RUNNER, child_env, tiny_images
 
 from inrkit.giraffe.official_config import to_official
+from testlib.giraffe import TINY
+from testlib.train_faults import RUNNER, child_env, tiny_images
 
 # 6 images / batch 2: three iterations per epoch, so checkpoints land mid-epoch and at its end.
 CHECKPOINT_EVERY = 2
@@ -75,7 +75,7 @@ def read(path: Path) -> dict[str, Any]:
 def weights_of(path: Path) -> str:
     """The digest of the network in a checkpoint, as ``inrkit.giraffe.load`` rebuilds it."""
     from inrkit.giraffe import load
-    from inrkit.train.checkpoints import weights_digest
+    from inrkit.io.checkpoints import weights_digest
 
     return weights_digest(load(path).network)
 

@@ -11,8 +11,8 @@ import numpy as np
 import yaml
 from PIL import Image
 
-HERE = Path(__file__).resolve().parent
-RUNNER = HERE / "fault_runner.py"
+ROBUSTNESS = Path(__file__).resolve().parents[1] / "robustness"
+RUNNER = ROBUSTNESS / "fault_runner.py"
 # 3 images x repeat 2 / batch 2: three optimizer steps between two checkpoints.
 STEPS_PER_EPOCH = 3
 
@@ -100,7 +100,7 @@ def train_to_end(config: Path, out_dir: Path, name: str, resume: bool = False) -
 
 def weights_of(path: Path) -> str:
     """The digest of the model in a training checkpoint, as ``inrkit.liif.load`` rebuilds it."""
+    from inrkit.io.checkpoints import weights_digest
     from inrkit.liif import load
-    from inrkit.train.checkpoints import weights_digest
 
     return weights_digest(load(path))

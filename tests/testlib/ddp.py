@@ -1,8 +1,4 @@
-"""Two-process DDP runs for the trainers' tests: torchrun on the CPU, rendezvous on loopback.
-
-Importable from every test module: pytest puts ``tests/`` (the folder of the top conftest.py,
-which has no ``__init__.py``) on ``sys.path``.
-"""
+"""Two-process DDP runs for the trainers' tests: torchrun on the CPU, rendezvous on loopback."""
 
 from __future__ import annotations
 

@@ -89,15 +89,3 @@ def tiny_network(cfg: GiraffeConfig = TINY, seed: int = 0, solid: float = 5.0) -
 def tiny_config(**generator: object) -> GiraffeConfig:
     """TINY with generator settings replaced."""
     return replace(TINY, generator=replace(TINY.generator, **generator))
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models run fastest on one thread; on a shared machine, two threads spin and wait.
-
-    Import it into a test module to apply it to every test there; the count is restored after.
-    """
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)

@@ -1,7 +1,6 @@
 """Tiny video clips made with the ffmpeg that imageio-ffmpeg ships, and ways to look inside.
 
-Imported by the video tests of tests/io, tests/cli and tests/robustness (each puts this folder
-on ``sys.path``).
+Imported by the video tests of tests/io, tests/liif, tests/cli and tests/robustness.
 """
 
 from __future__ import annotations
