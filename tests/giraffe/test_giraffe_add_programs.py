@@ -138,3 +138,35 @@ def test_readme_example() -> None:
     gen = generator()
     plan = make_plan(gen, "render_add_clevr6", 1, 4, object_existence_prior=[0, 0, 0.5, 0, 0.5])
     assert counts(plan) == [2, 4]  # "2 objects, then 4"
+
+
+def test_the_cli_flag_sets_the_stages(tmp_path) -> None:
+    """`giraffe render --object-existence-prior 0,0,1` writes what the API writes for that
+    prior (one stage of two objects), not the official stages."""
+    from testlib.giraffe import TINY, tiny_network
+
+    import inrkit.giraffe as giraffe
+    from inrkit.cli import main
+    from inrkit.giraffe.animation import save_program
+    from inrkit.giraffe.model import GiraffeModel
+
+    ckpt = giraffe.save(GiraffeModel(network=tiny_network(), config=TINY), tmp_path / "m.pt")
+    argv = ["giraffe", "render", "--model", str(ckpt), "--program", "render_add_cars"]
+    argv += ["--steps", "4", "--n-samples", "1", "-q"]
+    assert main([*argv, "--object-existence-prior", "0,0,1", "--out-dir", str(tmp_path / "a")]) == 0
+    assert main([*argv, "--out-dir", str(tmp_path / "b")]) == 0
+    model = giraffe.load(ckpt)
+    api = save_program(
+        model,
+        "render_add_cars",
+        tmp_path / "c",
+        n_samples=1,
+        steps=4,
+        object_existence_prior=[0, 0, 1],
+    )[0]
+    gif = "render_add_cars/render_add_cars.gif"
+    assert (tmp_path / "a" / gif).read_bytes() == api.read_bytes()
+    assert (tmp_path / "a" / gif).read_bytes() != (tmp_path / "b" / gif).read_bytes()
+    assert counts(
+        make_plan(model.generator, "render_add_cars", 1, 4, object_existence_prior=[0, 0, 1])
+    ) == [2]

@@ -269,3 +269,30 @@ def test_bad_existence_prior_argument_is_refused(prior: object, words: str) -> N
         giraffe.render(model, "render_add_cars", n_samples=1, steps=2, object_existence_prior=prior)
     text = str(err.value)
     assert text.startswith("object_existence_prior") and words in text and "\n" not in text, text
+
+
+@pytest.mark.parametrize(
+    ("flags", "words"),
+    [
+        (["--object-existence-prior", "0,a"], "expected probabilities of 0, 1, 2, ... objects"),
+        (["--object-existence-prior", "0.5"], "must have at least 2 probabilities"),
+        (["--object-existence-prior", "0.5,0.6"], "must sum to 1"),
+        (["--object-existence-prior", "1.5,-0.5"], "must hold probabilities >= 0"),
+        (["--object-existence-prior", "1,0"], "nothing to add"),
+        (
+            ["--object-existence-prior", "0,1", "--program", "object_rotation"],
+            "only for the render_add_* programs, not object_rotation",
+        ),
+    ],
+)
+def test_bad_existence_prior_flag_is_refused_before_writing(
+    flags: list, words: str, tmp_path: Path, giraffe_ckpt: Path, capsys
+) -> None:
+    argv = ["giraffe", "render", "--model", giraffe_ckpt, "--steps", "2", "--n-samples", "1"]
+    if "--program" not in flags:
+        argv += ["--program", "render_add_cars"]
+    out = tmp_path / "out"
+    rc, err = run_main(capsys, *argv, *flags, "--out-dir", out)
+    assert rc == 2 and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1 and words in err, err
+    assert not out.exists()

@@ -40,6 +40,16 @@ MAX_PATH_FRAMES, MAX_FPS = 5000, 60.0  # as inrkit.giraffe.keyframes
 PROGRAM_DEFAULTS = {"n_samples": 15, "steps": 32, "seed": 0}
 
 
+def prior(text: str) -> list[float]:
+    """Comma-separated probabilities of 0, 1, 2, ... objects (checked as a whole later)."""
+    try:
+        return [float(item) for item in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected probabilities of 0, 1, 2, ... objects such as 0,0.5,0.5, got {text!r}"
+        ) from None
+
+
 def n_samples(text: str) -> int:
     """Scenes per frame: 1 to 256."""
     return whole(text, 1, MAX_SAMPLES, "samples")
@@ -140,6 +150,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="seed of codes and poses; same seed, same frames (default: 0)",
     )
     p.add_argument(
+        "--object-existence-prior",
+        type=prior,
+        metavar="P0,P1,...",
+        help="render_add_* programs: the probabilities of 0, 1, 2, ... objects that choose "
+        "their stages, e.g. 0,0,0,1 for three objects (default: the model config's)",
+    )
+    p.add_argument(
         "--interpolation",
         choices=("linear", "smooth"),
         help="--path: between keyframes, linear or Catmull-Rom (default: the file's, else linear)",
@@ -202,6 +219,8 @@ def _check_render_flags(args: argparse.Namespace) -> None:
     if args.path is not None:
         if args.program:
             raise InrkitError("give --program or --path, not both")
+        if args.object_existence_prior is not None:
+            program_flags.append("--object-existence-prior")
         if program_flags:
             raise InrkitError(
                 f"{', '.join(program_flags)}: only for render programs (a path sets its own "
@@ -276,6 +295,16 @@ def render(args: argparse.Namespace) -> int:
     run_precision = effective_precision(args.precision, args.device)
     programs = args.program or [_config_program(name) for name in model.config.render_program]
     programs = list(dict.fromkeys(programs))  # once each, in the order given
+    prior_flag = args.object_existence_prior
+    if prior_flag is not None:
+        from inrkit.giraffe.add_programs import ADD_PROGRAMS, check_prior
+
+        others = [name for name in programs if name not in ADD_PROGRAMS]
+        if others:
+            raise InrkitError(
+                f"--object-existence-prior: only for the render_add_* programs, not {others[0]}"
+            )
+        prior_flag = check_prior(prior_flag)
     if not args.overwrite:
         for name in programs:
             for path in output_paths(name, args.out_dir, args.n_samples, args.format):
@@ -292,6 +321,7 @@ def render(args: argparse.Namespace) -> int:
             fmt=args.format,
             progress=not args.quiet,
             precision=run_precision,
+            object_existence_prior=prior_flag,
         )
         if not args.quiet:
             extra = f" and {len(written) - 1} strips" if args.format != "png" else ""

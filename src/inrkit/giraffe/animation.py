@@ -9,7 +9,7 @@ a strip of six frames side by side, the figures of the paper. Files are written 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -99,11 +99,13 @@ def save_program(
     fmt: str = "gif",
     progress: bool = False,
     precision: str = "fp32",
+    object_existence_prior: Sequence[float] | None = None,
 ) -> list[Path]:
     """Render ``program`` and write its animation and strips; returns the files written.
 
     Frames are turned into 8-bit grids as they come, so memory holds T small images rather
-    than T x N float frames. ``precision``: "fp32" or "bf16", as :func:`programs.render`.
+    than T x N float frames. ``precision``: "fp32" or "bf16", as :func:`programs.render`;
+    ``object_existence_prior``: as :func:`programs.make_plan` (render_add_* programs).
     """
     from inrkit.giraffe.programs import (
         check_memory,
@@ -119,7 +121,9 @@ def save_program(
         require_mp4()  # before spending minutes on rendering
     name = program_name(program)
     gen = generator_of(model)
-    plan = make_plan(gen, name, n_samples, steps, seed)
+    plan = make_plan(
+        gen, name, n_samples, steps, seed, object_existence_prior=object_existence_prior
+    )
     if fmt != "png":  # the 8-bit grids of every distinct frame stay in memory until written
         grid_h, grid_w = make_grid(
             torch.zeros(n_samples, 1, gen.cfg.img_size, gen.cfg.img_size)
