@@ -11,11 +11,8 @@ import os
 
 from inrkit.cli.flags import add_precision_flag, effective_precision, positive_int
 from inrkit.errors import InrkitError
+from inrkit.server.limits import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS
 
-# Equal to inrkit.server.app.DEFAULT_MAX_BYTES / DEFAULT_MAX_PIXELS; not imported from there
-# because that imports FastAPI and torch.
-DEFAULT_MAX_BYTES = 32 * 1024 * 1024
-DEFAULT_MAX_PIXELS = 4096 * 4096
 NO_MODEL = "none"
 
 

@@ -42,6 +42,7 @@ from inrkit.server.jobs import (
     upscale_png,
     upscale_size,
 )
+from inrkit.server.limits import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS
 from inrkit.server.requests import (
     MAX_FRAMES,
     AnimationRequest,
@@ -54,8 +55,6 @@ from inrkit.server.requests import (
 )
 from inrkit.server.work import Busy, ClientGone, WorkPool
 
-DEFAULT_MAX_BYTES = 32 * 1024 * 1024
-DEFAULT_MAX_PIXELS = 4096 * 4096
 FORM_SLACK = 64 * 1024  # multipart boundaries and the other fields, on top of the image bytes
 CLIENT_CLOSED = 499  # nginx's code for "client closed request"; nobody reads it
 PNG = "image/png"
