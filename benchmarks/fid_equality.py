@@ -165,7 +165,7 @@ def main() -> int:
     args = p.parse_args()
 
     from inrkit.metrics.image_sets import compare_features, files_features, image_files
-    from inrkit.metrics.inception import inception_weights_path, load_inception
+    from inrkit.metrics.inception_weights import inception_weights_path, load_inception
 
     real, fake = make_folders(args.work, args.n)
     python = make_venv(args.venv)

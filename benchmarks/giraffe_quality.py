@@ -46,7 +46,7 @@ from inrkit.scenes import sample_scene, scene_rng
 
 def _inception() -> Any:
     """The FID Inception from the cache, or None (nothing is downloaded here)."""
-    from inrkit.metrics.inception import inception_weights_path, load_inception
+    from inrkit.metrics.inception_weights import inception_weights_path, load_inception
 
     try:
         return load_inception(inception_weights_path(None, download=False))

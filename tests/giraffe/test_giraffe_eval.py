@@ -24,7 +24,8 @@ from inrkit.errors import InrkitError
 from inrkit.giraffe.evaluate import read_real_images, sample_images
 from inrkit.giraffe.model import GiraffeModel
 from inrkit.io.cache import cache_dir
-from inrkit.metrics.inception import FID_WEIGHTS, FID_WEIGHTS_FILE, FIDInceptionV3
+from inrkit.metrics.inception import FIDInceptionV3
+from inrkit.metrics.inception_weights import FID_WEIGHTS, FID_WEIGHTS_FILE
 
 # The user's cached inception-fid file, looked up before the fixtures empty the cache.
 REAL_WEIGHTS = cache_dir() / "inception" / FID_WEIGHTS_FILE

@@ -15,17 +15,19 @@ import torch
 
 from inrkit.errors import InrkitError
 from inrkit.metrics.inception import (
+    FIDInceptionV3,
+    _avg_pool_3x3,
+    inception_features,
+    resize_like_tf,
+)
+from inrkit.metrics.inception_weights import (
     FID_WEIGHTS,
     FID_WEIGHTS_FILE,
     PYTORCH_FID_WEIGHTS,
     PYTORCH_FID_WEIGHTS_URL,
-    FIDInceptionV3,
-    _avg_pool_3x3,
     cached_weights_path,
-    inception_features,
     inception_weights_path,
     load_inception,
-    resize_like_tf,
 )
 from inrkit.weights import CATALOGUE
 

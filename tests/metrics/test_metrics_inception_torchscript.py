@@ -17,18 +17,18 @@ import torch
 
 from inrkit.errors import InrkitError
 from inrkit.metrics.image_sets import compare_folders, files_features, image_files
-from inrkit.metrics.inception import (
-    PYTORCH_FID_WEIGHTS,
-    FIDInceptionV3,
-    cached_weights_path,
-    inception_weights_path,
-    load_inception,
-)
+from inrkit.metrics.inception import FIDInceptionV3
 from inrkit.metrics.inception_torchscript import (
     _BLOCKS,
     _ROOT,
     layer_names,
     state_dict_from_archive,
+)
+from inrkit.metrics.inception_weights import (
+    PYTORCH_FID_WEIGHTS,
+    cached_weights_path,
+    inception_weights_path,
+    load_inception,
 )
 from inrkit.metrics.torchscript_archive import ArchiveContents, is_torchscript_archive, read_archive
 

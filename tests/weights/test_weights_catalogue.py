@@ -57,7 +57,7 @@ def test_the_methods_read_their_names_from_the_catalogue():
     from inrkit.giraffe.presets import PRETRAINED
     from inrkit.liif import OFFICIAL_MODELS
     from inrkit.liif import checkpoint as liif_checkpoint
-    from inrkit.metrics import inception
+    from inrkit.metrics import inception_weights as inception
 
     assert set(OFFICIAL_MODELS) == {"edsr-baseline-liif", "rdn-liif"}
     assert liif_checkpoint.DEFAULT_MODEL_PATH == CATALOGUE["liif-default"].bundled

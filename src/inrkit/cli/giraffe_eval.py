@@ -151,7 +151,7 @@ def _check_outputs(args: argparse.Namespace) -> list[Path]:
 def _inception(args: argparse.Namespace, required: bool) -> tuple[Any, str]:
     """(The FID network, a note naming its file), or (None, why not) when FID is optional and
     the weights are missing."""
-    from inrkit.metrics.inception import inception_weights_path, load_inception
+    from inrkit.metrics.inception_weights import inception_weights_path, load_inception
 
     try:
         path = inception_weights_path(args.inception_weights)

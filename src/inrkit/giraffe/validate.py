@@ -35,11 +35,8 @@ class Validator:
     """
 
     def __init__(self, config: GiraffeTrainConfig, dataset: ImagesDataset) -> None:
-        from inrkit.metrics.inception import (
-            inception_features,
-            inception_weights_path,
-            load_inception,
-        )
+        from inrkit.metrics.inception import inception_features
+        from inrkit.metrics.inception_weights import inception_weights_path, load_inception
 
         s = config.settings
         self.metric = s.model_selection_metric

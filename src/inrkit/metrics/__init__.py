@@ -1,6 +1,7 @@
 """Image quality metrics: PSNR and SSIM with the super-resolution protocols; FID, KID and SWD
 for generated image sets (the Inception network is in :mod:`inrkit.metrics.inception`, its
-weights read by :mod:`~inrkit.metrics.torchscript_archive` and
+weights found and loaded by :mod:`~inrkit.metrics.inception_weights`, their archive
+read by :mod:`~inrkit.metrics.torchscript_archive` and
 :mod:`~inrkit.metrics.inception_torchscript`; two folders compared in
 :mod:`~inrkit.metrics.image_sets`)."""
 
