@@ -16,9 +16,10 @@ import inrkit.io.video as video
 import inrkit.liif
 import inrkit.liif.video as liif_video
 from inrkit.errors import InrkitError
+from inrkit.io.checkpoints import weights_digest as weights_sha256
 from inrkit.io.video_job import work_folder
 from inrkit.liif.init import interpolating_init
-from inrkit.liif.video import upscale_video, weights_sha256
+from inrkit.liif.video import upscale_video
 
 EDSR_SMALL = Path(__file__).resolve().parents[1] / "fixtures" / "liif" / "edsr-small.pth"
 

@@ -10,7 +10,6 @@ Memory holds one input frame, one output frame and one tile's activations.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import torch
 
 from inrkit import __version__
 from inrkit.errors import InrkitError, file_error
+from inrkit.io.checkpoints import weights_digest
 from inrkit.io.images import DEFAULT_MAX_INPUT_PIXELS
 from inrkit.io.video import DEFAULT_CRF
 from inrkit.io.video_job import (
@@ -36,16 +36,6 @@ from inrkit.liif.inference import (
     upscale,
 )
 from inrkit.nn.precision import check_precision, compute_dtype
-
-
-def weights_sha256(model: torch.nn.Module) -> str:
-    """SHA-256 of the model's state (names, shapes, dtypes and bytes): what --resume checks."""
-    digest = hashlib.sha256()
-    for name, t in model.state_dict().items():
-        t = t.detach().cpu().contiguous().reshape(-1)
-        digest.update(f"{name} {tuple(t.shape)} {t.dtype}".encode())
-        digest.update(t.view(torch.uint8).numpy().tobytes())  # bf16 has no NumPy dtype
-    return digest.hexdigest()
 
 
 def _whole(name: str, value: object, lo: int, hi: int | None = None) -> int:
@@ -122,7 +112,7 @@ def upscale_video(
     device = next(model.parameters()).device
     if compute_dtype(precision, device) == torch.float32:  # warns once where bf16 is not native
         precision = "fp32"  # what runs is what the resume check compares
-    recipe = {"weights sha256": weights_sha256(model), "inrkit": __version__}
+    recipe = {"weights sha256": weights_digest(model), "inrkit": __version__}
     if precision != "fp32":
         recipe["precision"] = precision
     job = plan_job(
