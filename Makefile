@@ -22,9 +22,11 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+# pyright reads its settings (basic mode over src/, the venv at .venv) from pyproject.toml.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/pyright
 
 demo: $(STAMP)
 	$(PY) -m inrkit demo --overwrite

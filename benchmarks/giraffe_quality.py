@@ -8,7 +8,7 @@ Prints, against held-out rendered scenes: SWD (x1e3, lower is better) and, when 
 Inception weights are cached (``inrkit models fetch inception-fid``), FID and KID, for the
 model, the same architecture untrained (seeded) and the mean held-out image repeated (the
 trivial baseline); the program-based controllability measurements of
-:mod:`inrkit.giraffe.controls` for the trained and the untrained model, with the ground truth
+:mod:`inrkit.giraffe.controllability` for the trained and the untrained model, with the ground truth
 for rotation (the held-out scenes' own cars turned through the same 16 frames by the renderer);
 and the page's sliders on 8 held-out seeds, scene by scene (:func:`slider_report`): horizontal
 and depth monotonicity, the RGB change off the object while it turns (mean and worst pixel) and
@@ -31,7 +31,7 @@ import torch
 
 import inrkit.giraffe as giraffe
 from inrkit.errors import InrkitError
-from inrkit.giraffe.controls import (
+from inrkit.giraffe.controllability import (
     STILL,
     rotation_report,
     slider_report,

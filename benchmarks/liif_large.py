@@ -21,12 +21,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from liif_speed import SPEC  # benchmarks/liif_speed.py: run as a script, its folder is on sys.path
 from PIL import Image
 
 from inrkit.liif import make_model, save
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from liif_speed import SPEC  # noqa: E402
 
 
 def photo_like(side: int) -> Image.Image:

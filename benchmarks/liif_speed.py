@@ -52,6 +52,7 @@ def _official(args: argparse.Namespace, image: torch.Tensor, out_hw: tuple[int, 
     """The official code's prediction for ``image``: (seconds, (1, 3, H, W) in [0, 1])."""
     import types
 
+    # Not our layout: the unmodified official checkout imports its own modules top-level.
     sys.path.insert(0, args.official)
     for name in ("tensorboardX", "datasets"):  # imported at the top, unused on this path
         try:

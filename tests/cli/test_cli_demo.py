@@ -2,39 +2,33 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from PIL import Image
-from testlib.giraffe import TINY, tiny_network
 
 from inrkit.data.photos import photo_dir
-from inrkit.giraffe import save
-from inrkit.giraffe.model import GiraffeModel
 
 TESTS = Path(__file__).resolve().parents[1]
 
 SHARED_EDSR = TESTS.parent.parent / "shared" / "weights" / "liif" / "edsr-baseline-liif.pth"
 
 
-def _demo(out: Path, giraffe: Path, cache: Path, *extra: str) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "inrkit", "demo", "--out-dir", str(out), "--scale", "1.5"]
+def _demo(out: Path, giraffe: Path, *extra: str) -> list[str]:
+    """The arguments of ``inrkit demo`` with the small models in place of the defaults."""
+    cmd = ["demo", "--out-dir", str(out), "--scale", "1.5"]
     cmd += ["--model", str(TESTS / "fixtures" / "liif" / "edsr-small.pth")]
-    cmd += ["--giraffe-model", str(giraffe), *extra]
+    return [*cmd, "--giraffe-model", str(giraffe), *extra]
+
+
+def test_demo_writes_the_pictures_and_gifs_and_never_clobbers(
+    run_inrkit, giraffe_ckpt: Path, tmp_path: Path
+) -> None:
+    giraffe, out, cache = giraffe_ckpt, tmp_path / "demo", tmp_path / "cache"
     # Offline with an empty cache: the official model is fetched only if a test put it there.
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "INRKIT_OFFLINE": "1"}
-    env["INRKIT_CACHE_DIR"] = str(cache)
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
-
-
-def test_demo_writes_the_pictures_and_gifs_and_never_clobbers(tmp_path: Path) -> None:
-    giraffe = save(GiraffeModel(network=tiny_network(), config=TINY), tmp_path / "g.pt")
-    out, cache = tmp_path / "demo", tmp_path / "cache"
-    done = _demo(out, giraffe, cache)
+    env = {"OMP_NUM_THREADS": "1", "INRKIT_OFFLINE": "1", "INRKIT_CACHE_DIR": str(cache)}
+    done = run_inrkit(*_demo(out, giraffe), env=env, timeout=600)
     assert done.returncode == 0, done.stderr
     # The official model cannot be fetched offline: one line says so, and the demo goes on.
     assert done.stderr.startswith("inrkit demo: going on without the official model: edsr-b")
@@ -54,12 +48,12 @@ def test_demo_writes_the_pictures_and_gifs_and_never_clobbers(tmp_path: Path) ->
         with Image.open(gif) as anim:  # (the tiny model's frames may all be alike)
             assert anim.format == "GIF" and anim.size[0] > 32 * 4
         assert str(gif) in done.stdout
-    again = _demo(out, giraffe, cache)
+    again = run_inrkit(*_demo(out, giraffe), env=env, timeout=600)
     assert again.returncode == 2 and "already exists (use --overwrite)" in again.stderr
     if SHARED_EDSR.is_file():  # the official model, as a cached file: the third panel
         (cache / "liif").mkdir(parents=True)
         shutil.copy(SHARED_EDSR, cache / "liif" / "edsr-baseline-liif.pth")
-    done = _demo(out, giraffe, cache, "--overwrite")
+    done = run_inrkit(*_demo(out, giraffe, "--overwrite"), env=env, timeout=600)
     assert done.returncode == 0, done.stderr
     if SHARED_EDSR.is_file():
         assert done.stderr == "" and "official edsr-baseline-liif" in done.stdout
@@ -68,6 +62,6 @@ def test_demo_writes_the_pictures_and_gifs_and_never_clobbers(tmp_path: Path) ->
         official = float(re.search(r"official edsr-baseline-liif (\d+\.\d\d) dB", done.stdout)[1])
         bicubic = float(re.search(r"bicubic (\d+\.\d\d) dB", done.stdout)[1])
         assert official > bicubic + 0.3  # the trained model beats bicubic on a photo
-    missing = _demo(tmp_path / "other", tmp_path / "nope.pt", cache)
+    missing = run_inrkit(*_demo(tmp_path / "other", tmp_path / "nope.pt"), env=env, timeout=600)
     assert missing.returncode == 2 and "nope.pt" in missing.stderr
     assert "Traceback" not in missing.stderr and not (tmp_path / "other").exists()

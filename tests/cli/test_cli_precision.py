@@ -31,11 +31,10 @@ WRAPPER = (
 )
 
 
-def run_inrkit(cwd: Path, *args: str, native: bool | None = None) -> subprocess.CompletedProcess:
-    """``python -m inrkit ARGS``, or through the wrapper with bf16 declared ``native``."""
-    start = ["-m", "inrkit"] if native is None else ["-c", WRAPPER.format(native=native)]
+def run_declaring_bf16(cwd: Path, *args: str, native: bool) -> subprocess.CompletedProcess:
+    """``inrkit ARGS`` through the wrapper, with bf16 declared ``native``."""
     return subprocess.run(
-        [sys.executable, *start, *args],
+        [sys.executable, "-c", WRAPPER.format(native=native), *args],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -65,7 +64,7 @@ def library(src: Path, native: bool, monkeypatch: pytest.MonkeyPatch, **kw) -> n
 def test_upscale_bf16_is_the_library_in_bf16(tmp_path: Path, monkeypatch) -> None:
     src = noise_png(tmp_path / "img.png")
     args = ["upscale", "img.png", "--scale", "2", "--model", str(MODEL), "--precision", "bf16"]
-    result = run_inrkit(tmp_path, *args, native=True)
+    result = run_declaring_bf16(tmp_path, *args, native=True)
     assert result.returncode == 0 and result.stderr == "", result.stderr
     written = np.asarray(Image.open(tmp_path / "img_x2.png"))
     assert np.array_equal(written, library(src, True, monkeypatch, precision="bf16"))
@@ -76,7 +75,7 @@ def test_upscale_bf16_is_the_library_in_bf16(tmp_path: Path, monkeypatch) -> Non
 def test_upscale_without_bf16_warns_in_one_line_and_runs_fp32(tmp_path: Path, monkeypatch) -> None:
     src = noise_png(tmp_path / "img.png")
     args = ["upscale", "img.png", "--scale", "2", "--model", str(MODEL), "--precision", "bf16"]
-    result = run_inrkit(tmp_path, *args, native=False)
+    result = run_declaring_bf16(tmp_path, *args, native=False)
     assert result.returncode == 0, result.stderr
     line = one_line(result.stderr, "inrkit: warning: ")
     assert "no native bfloat16" in line and "running in fp32" in line
@@ -94,9 +93,11 @@ def test_upscale_without_bf16_warns_in_one_line_and_runs_fp32(tmp_path: Path, mo
     ids=["upscale", "giraffe", "serve"],
 )
 @pytest.mark.parametrize("bad", ["fp16", "BF16", ""])
-def test_bad_precision_is_one_line(tmp_path: Path, command: list[str], bad: str) -> None:
+def test_bad_precision_is_one_line(
+    run_inrkit, tmp_path: Path, command: list[str], bad: str
+) -> None:
     noise_png(tmp_path / "img.png")
-    result = run_inrkit(tmp_path, *command, "--precision", bad)
+    result = run_inrkit(*command, "--precision", bad, environ=ENV)
     assert result.returncode == 2
     line = one_line(result.stderr, "inrkit: error: ")
     assert "--precision" in line and "fp32" in line and "bf16" in line
@@ -133,9 +134,9 @@ def test_video_resume_tells_the_precisions_apart() -> None:
 def test_giraffe_render_in_bf16(tmp_path: Path) -> None:
     args = ["giraffe", "render", "--program", "object_rotation", "--n-samples", "1"]
     args += ["--steps", "2", "--out-dir", "out", "--format", "png", "--precision", "bf16", "-q"]
-    result = run_inrkit(tmp_path, *args, native=True)
+    result = run_declaring_bf16(tmp_path, *args, native=True)
     assert result.returncode == 0 and result.stderr == "", result.stderr
     assert (tmp_path / "out" / "object_rotation" / "object_rotation_0000.png").is_file()
-    result = run_inrkit(tmp_path, *args, "--overwrite", native=False)
+    result = run_declaring_bf16(tmp_path, *args, "--overwrite", native=False)
     assert result.returncode == 0
     assert "running in fp32" in one_line(result.stderr, "inrkit: warning: ")

@@ -10,7 +10,6 @@ import math
 import os
 import struct
 import subprocess
-import sys
 import zlib
 from pathlib import Path
 
@@ -28,17 +27,8 @@ MODEL = Path(__file__).resolve().parents[1] / "fixtures" / "liif" / "edsr-small.
 RNG = np.random.default_rng(0)
 
 
-def run_cli(cwd: Path, *args: str, model: bool = True) -> subprocess.CompletedProcess[str]:
-    """``python -m inrkit ARGS`` in ``cwd`` (with ``--model edsr-small.pth`` when ``model``)."""
-    extra = ["--model", str(MODEL)] if model else []
-    return subprocess.run(
-        [sys.executable, "-m", "inrkit", *args, *extra],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "INRKIT_OFFLINE": "1"},
-    )
+WITH_MODEL = ("--model", str(MODEL))  # appended to the command lines that upscale
+OFFLINE = {"INRKIT_OFFLINE": "1"}  # added to the environment of every command run here
 
 
 def listing(folder: Path) -> list[str]:
@@ -70,9 +60,9 @@ def half_up(x: float) -> int:
 
 
 # ----- success -------------------------------------------------------------------------------
-def test_scale_2_matches_the_library(tmp_path: Path) -> None:
+def test_scale_2_matches_the_library(run_inrkit, tmp_path: Path) -> None:
     src = rgb_png(tmp_path / "img.png")
-    result = run_cli(tmp_path, "upscale", "img.png", "--scale", "2")
+    result = run_inrkit("upscale", "img.png", "--scale", "2", *WITH_MODEL, env=OFFLINE)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "wrote img_x2.png (20x24)\n"
     assert result.stderr == ""
@@ -94,6 +84,7 @@ def test_scale_2_matches_the_library(tmp_path: Path) -> None:
     ],
 )
 def test_size_options(
+    run_inrkit,
     tmp_path: Path,
     flags: list[str],
     in_size: tuple[int, int],
@@ -101,20 +92,22 @@ def test_size_options(
     out_size: tuple[int, int],
 ) -> None:
     rgb_png(tmp_path / "img.png", in_size)
-    result = run_cli(tmp_path, "upscale", "img.png", *flags)
+    result = run_inrkit("upscale", "img.png", *flags, *WITH_MODEL, env=OFFLINE)
     assert result.returncode == 0, result.stderr
     assert Image.open(tmp_path / name).size == out_size
     assert result.stdout == f"wrote {name} ({out_size[1]}x{out_size[0]})\n"
 
 
-def test_folder_to_out_dir_keeps_formats(tmp_path: Path) -> None:
+def test_folder_to_out_dir_keeps_formats(run_inrkit, tmp_path: Path) -> None:
     folder = tmp_path / "photos"
     folder.mkdir()
     rgb_png(folder / "a.png")
     Image.fromarray(RNG.integers(0, 256, (10, 12, 3), dtype=np.uint8)).save(folder / "b.jpg")
     Image.new("RGB", (12, 10)).save(folder / "c.bmp")
     (folder / "notes.txt").write_text("not an image")  # skipped: not an image extension
-    result = run_cli(tmp_path, "upscale", "photos", "--scale", "2", "--out-dir", "out/x2")
+    result = run_inrkit(
+        "upscale", "photos", "--scale", "2", "--out-dir", "out/x2", *WITH_MODEL, env=OFFLINE
+    )
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 3
     expected = {"a_x2.png": "PNG", "b_x2.jpg": "JPEG", "c_x2.bmp": "BMP"}
@@ -124,7 +117,7 @@ def test_folder_to_out_dir_keeps_formats(tmp_path: Path) -> None:
         assert (out.format, out.size) == (fmt, (24, 20))
 
 
-def test_modes_alpha_gray_palette_16bit_and_exif(tmp_path: Path) -> None:
+def test_modes_alpha_gray_palette_16bit_and_exif(run_inrkit, tmp_path: Path) -> None:
     h, w = 10, 12
     half = np.zeros((h, w), np.uint8)
     half[:, w // 2 :] = 255  # left half transparent
@@ -139,7 +132,9 @@ def test_modes_alpha_gray_palette_16bit_and_exif(tmp_path: Path) -> None:
     exif[0x0112] = 6  # orientation: rotate 90 degrees clockwise to view
     Image.new("RGB", (w, h), (200, 40, 40)).save(tmp_path / "rot.jpg", exif=exif.tobytes())
     names = ["rgba.png", "gray.png", "pal.png", "deep.png", "rot.jpg"]
-    result = run_cli(tmp_path, "upscale", *names, "--scale", "2", "--out-dir", "out")
+    result = run_inrkit(
+        "upscale", *names, "--scale", "2", "--out-dir", "out", *WITH_MODEL, env=OFFLINE
+    )
     assert result.returncode == 0, result.stderr
 
     def out(name: str) -> Image.Image:
@@ -156,19 +151,21 @@ def test_modes_alpha_gray_palette_16bit_and_exif(tmp_path: Path) -> None:
     assert all(out(f"{Path(n).stem}_x2{Path(n).suffix}").size[0] > 0 for n in names)
 
 
-def test_version_and_help(tmp_path: Path) -> None:
-    version = run_cli(tmp_path, "--version", model=False)
+def test_version_and_help(run_inrkit, tmp_path: Path) -> None:
+    version = run_inrkit("--version", env=OFFLINE)
     assert (version.returncode, version.stdout.strip()) == (0, f"inrkit {inrkit.__version__}")
-    helped = run_cli(tmp_path, "upscale", "--help", model=False)
+    helped = run_inrkit("upscale", "--help", env=OFFLINE)
     assert helped.returncode == 0
     assert "HxW" in helped.stdout and "--max-input-pixels" in helped.stdout
 
 
-def test_several_inputs_one_bad_the_others_are_written(tmp_path: Path) -> None:
+def test_several_inputs_one_bad_the_others_are_written(run_inrkit, tmp_path: Path) -> None:
     rgb_png(tmp_path / "a.png")
     (tmp_path / "b.png").write_text("hello")
     rgb_png(tmp_path / "c.png")
-    result = run_cli(tmp_path, "upscale", "a.png", "b.png", "c.png", "--width", "6", "-q")
+    result = run_inrkit(
+        "upscale", "a.png", "b.png", "c.png", "--width", "6", "-q", *WITH_MODEL, env=OFFLINE
+    )
     assert result.returncode == 2
     assert result.stdout == ""  # --quiet
     errors = result.stderr.splitlines()
@@ -215,21 +212,21 @@ def truncated_png(path: Path) -> None:
     ],
     ids=["missing", "not-an-image", "truncated", "decompression-bomb"],
 )
-def test_bad_input_files(tmp_path: Path, make: object, needle: str) -> None:
+def test_bad_input_files(run_inrkit, tmp_path: Path, make: object, needle: str) -> None:
     name = "missing.png"
     if make is not None:
         name = "img.png"
         make(tmp_path / name)  # type: ignore[operator]
     before = listing(tmp_path)
-    result = run_cli(tmp_path, "upscale", name, "--scale", "2")
+    result = run_inrkit("upscale", name, "--scale", "2", *WITH_MODEL, env=OFFLINE)
     assert_user_error(result, needle)
     assert listing(tmp_path) == before
 
 
 @pytest.mark.parametrize("value", ["0", "-2", "nan", "inf", "abc", "2,3,4"])
-def test_bad_scale(tmp_path: Path, value: str) -> None:
+def test_bad_scale(run_inrkit, tmp_path: Path, value: str) -> None:
     rgb_png(tmp_path / "img.png")
-    result = run_cli(tmp_path, "upscale", "img.png", "--scale", value)
+    result = run_inrkit("upscale", "img.png", "--scale", value, *WITH_MODEL, env=OFFLINE)
     assert_user_error(result, "--scale")
     assert listing(tmp_path) == ["img.png"]
 
@@ -246,39 +243,47 @@ def test_bad_scale(tmp_path: Path, value: str) -> None:
     ],
     ids=["no-size", "two-sizes", "bad-size", "o-with-two", "o-is-input", "zero-width"],
 )
-def test_bad_command_lines(tmp_path: Path, flags: list[str], needles: list[str]) -> None:
+def test_bad_command_lines(
+    run_inrkit, tmp_path: Path, flags: list[str], needles: list[str]
+) -> None:
     rgb_png(tmp_path / "img.png")
     rgb_png(tmp_path / "img2.png")
-    result = run_cli(tmp_path, "upscale", "img.png", *flags)
+    result = run_inrkit("upscale", "img.png", *flags, *WITH_MODEL, env=OFFLINE)
     assert_user_error(result, *needles)
     assert listing(tmp_path) == ["img.png", "img2.png"]
 
 
-def test_two_inputs_one_output_name(tmp_path: Path) -> None:
+def test_two_inputs_one_output_name(run_inrkit, tmp_path: Path) -> None:
     for sub in ("a", "b"):
         (tmp_path / sub).mkdir()
         rgb_png(tmp_path / sub / "img.png")
-    result = run_cli(tmp_path, "upscale", "a/img.png", "b", "--scale", "2", "--out-dir", "out")
+    result = run_inrkit(
+        "upscale", "a/img.png", "b", "--scale", "2", "--out-dir", "out", *WITH_MODEL, env=OFFLINE
+    )
     assert_user_error(result, "img_x2.png")
     assert not (tmp_path / "out").exists()
 
 
-def test_output_over_max_pixels(tmp_path: Path) -> None:
+def test_output_over_max_pixels(run_inrkit, tmp_path: Path) -> None:
     rgb_png(tmp_path / "img.png")
-    result = run_cli(tmp_path, "upscale", "img.png", "--scale", "2", "--max-pixels", "100")
+    result = run_inrkit(
+        "upscale", "img.png", "--scale", "2", "--max-pixels", "100", *WITH_MODEL, env=OFFLINE
+    )
     assert_user_error(result, "img.png", "--max-pixels")
     assert listing(tmp_path) == ["img.png"]
 
 
-def test_existing_output_needs_overwrite(tmp_path: Path) -> None:
+def test_existing_output_needs_overwrite(run_inrkit, tmp_path: Path) -> None:
     rgb_png(tmp_path / "img.png")
     (tmp_path / "img_x2.png").write_bytes(b"precious")
-    result = run_cli(tmp_path, "upscale", "img.png", "--scale", "2")
+    result = run_inrkit("upscale", "img.png", "--scale", "2", *WITH_MODEL, env=OFFLINE)
     assert_user_error(result, "img_x2.png", "--overwrite")
     assert (tmp_path / "img_x2.png").read_bytes() == b"precious"
     assert listing(tmp_path) == ["img.png", "img_x2.png"]
 
-    result = run_cli(tmp_path, "upscale", "img.png", "--scale", "2", "--overwrite")
+    result = run_inrkit(
+        "upscale", "img.png", "--scale", "2", "--overwrite", *WITH_MODEL, env=OFFLINE
+    )
     assert result.returncode == 0, result.stderr
     assert Image.open(tmp_path / "img_x2.png").size == (24, 20)
     assert listing(tmp_path) == ["img.png", "img_x2.png"]
@@ -298,20 +303,20 @@ def pickled_code(path: Path) -> None:
 
 
 @pytest.mark.parametrize("make", [not_liif, truncated_checkpoint, pickled_code])
-def test_bad_checkpoints(tmp_path: Path, make: object) -> None:
+def test_bad_checkpoints(run_inrkit, tmp_path: Path, make: object) -> None:
     rgb_png(tmp_path / "img.png")
     make(tmp_path / "model.pth")  # type: ignore[operator]
-    result = run_cli(
-        tmp_path, "upscale", "img.png", "--scale", "2", "--model", "model.pth", model=False
-    )
+    result = run_inrkit("upscale", "img.png", "--scale", "2", "--model", "model.pth", env=OFFLINE)
     assert_user_error(result, "model.pth")
     assert listing(tmp_path) == ["img.png", "model.pth"]  # no marker, no output
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
-def test_device_cuda_without_cuda(tmp_path: Path) -> None:
+def test_device_cuda_without_cuda(run_inrkit, tmp_path: Path) -> None:
     rgb_png(tmp_path / "img.png")
-    result = run_cli(tmp_path, "upscale", "img.png", "--scale", "2", "--device", "cuda")
+    result = run_inrkit(
+        "upscale", "img.png", "--scale", "2", "--device", "cuda", *WITH_MODEL, env=OFFLINE
+    )
     assert_user_error(result, "--device cuda")
     assert listing(tmp_path) == ["img.png"]
 

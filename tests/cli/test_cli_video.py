@@ -20,9 +20,10 @@ import numpy as np
 import pytest
 from testlib.video import make_clip, packets
 
-import inrkit.io.video as video
+import inrkit.io.video_read as video
 import inrkit.liif
 from inrkit.io.video_job import work_folder
+from inrkit.io.video_write import Mp4Writer
 from inrkit.liif.init import interpolating_init
 
 EDSR_SMALL = Path(__file__).resolve().parents[1] / "fixtures" / "liif" / "edsr-small.pth"
@@ -39,15 +40,10 @@ def interpolating_model(tmp_path_factory) -> Path:
     return MODEL
 
 
-def command(*args: str | Path) -> list[str]:
-    return [sys.executable, "-m", "inrkit", "upscale", *map(str, args), "--model", str(MODEL)]
-
-
-def run_cli(cwd: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    """``inrkit upscale ARGS --model edsr-small.pth`` in ``cwd``, one thread, offline."""
-    return subprocess.run(
-        command(*args), cwd=cwd, capture_output=True, text=True, timeout=300, env=ENV
-    )
+def upscale(*args: str | Path) -> list[str]:
+    """The arguments of ``inrkit upscale ARGS --model bilinear-small.pth``; run them with
+    ``run_inrkit(*upscale(...), environ=ENV)`` (one thread, offline)."""
+    return ["upscale", *map(str, args), "--model", str(MODEL)]
 
 
 def assert_user_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
@@ -68,7 +64,7 @@ def _mean_error(a: list[np.ndarray], b: list[np.ndarray]) -> float:
     return float(np.abs(np.stack(a).astype(float) - np.stack(b)).mean())
 
 
-def test_x2_keeps_rate_audio_and_matches_per_image_liif(tmp_path: Path) -> None:
+def test_x2_keeps_rate_audio_and_matches_per_image_liif(run_inrkit, tmp_path: Path) -> None:
     """Every frame is inrkit.liif.upscale of the decoded input frame, up to what H.264 itself
     does to those frames. On this saturated 64x48 pattern yuv420p's halved colour planes cost
     a lot: the expected frames encoded alone (CRF 18, in one piece) decode back with a mean
@@ -76,7 +72,7 @@ def test_x2_keeps_rate_audio_and_matches_per_image_liif(tmp_path: Path) -> None:
     0.5 of that, and each frame nearest its own expected frame (neighbours are ~10 away).
     The audio packets are the input's, bit for bit."""
     clip = make_clip(tmp_path / "clip.mp4", size=(24, 32), frames=7, fps="10", audio=True)
-    result = run_cli(tmp_path, "clip.mp4", "--scale", "2", "--segment-frames", "3")
+    result = run_inrkit(*upscale("clip.mp4", "--scale", "2", "--segment-frames", "3"), environ=ENV)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "wrote clip_x2.mp4 (48x64, 7 frames at 10 fps, audio copied)\n"
     out = tmp_path / "clip_x2.mp4"
@@ -86,7 +82,7 @@ def test_x2_keeps_rate_audio_and_matches_per_image_liif(tmp_path: Path) -> None:
     assert packets(out, "a") == packets(clip, "a")
     model = inrkit.liif.load(MODEL)
     expected = [inrkit.liif.upscale(model, f, size=(48, 64)) for f in video.read_frames(clip)]
-    with video.Mp4Writer(tmp_path / "alone.mp4", (48, 64), 10, b_frames=False) as alone:
+    with Mp4Writer(tmp_path / "alone.mp4", (48, 64), 10, b_frames=False) as alone:
         for frame in expected:
             alone.write(frame)
     encoded = video.read_frames(tmp_path / "alone.mp4")
@@ -108,22 +104,24 @@ def test_x2_keeps_rate_audio_and_matches_per_image_liif(tmp_path: Path) -> None:
     ],
 )
 def test_size_flags_round_odd_sides_down(
-    tmp_path: Path, flags: list[str], name: str, size: tuple[int, int]
+    run_inrkit, tmp_path: Path, flags: list[str], name: str, size: tuple[int, int]
 ) -> None:
     make_clip(tmp_path / "clip.mp4", size=(24, 32), frames=2)
-    result = run_cli(tmp_path, "clip.mp4", *flags, "-q")
+    result = run_inrkit(*upscale("clip.mp4", *flags, "-q"), environ=ENV)
     assert result.returncode == 0 and result.stdout == "", result.stderr
     info = video.probe(tmp_path / name)
     assert (info.height, info.width) == size
 
 
-def test_frame_range_rate_aspect_and_no_audio(tmp_path: Path) -> None:
+def test_frame_range_rate_aspect_and_no_audio(run_inrkit, tmp_path: Path) -> None:
     make_clip(
         tmp_path / "clip.mkv", size=(24, 32), frames=9, fps="30000/1001", sar="4/3", audio=True
     )
     out = tmp_path / "up" / "part.mp4"
     (tmp_path / "up").mkdir()
-    result = run_cli(tmp_path, "clip.mkv", "--scale", "2", "--frames", "2:7", "-o", out)
+    result = run_inrkit(
+        *upscale("clip.mkv", "--scale", "2", "--frames", "2:7", "-o", out), environ=ENV
+    )
     assert result.returncode == 0, result.stderr
     info = video.probe(out)
     assert (info.fps, info.sar, video.count_frames(out)) == (
@@ -137,7 +135,9 @@ def test_frame_range_rate_aspect_and_no_audio(tmp_path: Path) -> None:
     first = video.read_frames(out)[0]
     errors = [_mean_error([first], [inrkit.liif.upscale(model, f, size=(48, 64))]) for f in full]
     assert np.argmin(errors) == 2, errors  # the range starts at frame 2
-    result = run_cli(tmp_path, "clip.mkv", "--scale", "2", "--no-audio", "--crf", "30", "-q")
+    result = run_inrkit(
+        *upscale("clip.mkv", "--scale", "2", "--no-audio", "--crf", "30", "-q"), environ=ENV
+    )
     assert result.returncode == 0, result.stderr
     assert video.probe(tmp_path / "clip_x2.mp4").audio == ()
 
@@ -146,7 +146,12 @@ def test_frame_range_rate_aspect_and_no_audio(tmp_path: Path) -> None:
 def _kill_after_segments(cwd: Path, args: list[str], segments: int, sig: int) -> tuple[int, str]:
     """Start the command and send ``sig`` once ``segments`` segments are finished."""
     proc = subprocess.Popen(
-        command(*args), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV
+        [sys.executable, "-m", "inrkit", *upscale(*args)],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
     )
     work = work_folder(cwd / "clip_x2.mp4")
     deadline = time.monotonic() + 120
@@ -160,7 +165,7 @@ def _kill_after_segments(cwd: Path, args: list[str], segments: int, sig: int) ->
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
-def test_interrupted_run_resumes_to_the_same_file(tmp_path: Path, sig: int) -> None:
+def test_interrupted_run_resumes_to_the_same_file(run_inrkit, tmp_path: Path, sig: int) -> None:
     """A kill (or Ctrl+C) mid-way leaves no output and its finished segments; --resume makes
     the same bytes as a run that was never stopped."""
     make_clip(tmp_path / "clip.mp4", size=(24, 32), frames=40, audio=True)
@@ -174,30 +179,32 @@ def test_interrupted_run_resumes_to_the_same_file(tmp_path: Path, sig: int) -> N
     kept = sorted(p.name for p in work.glob("seg_*.mp4"))
     assert 2 <= len(kept) < 10, kept
 
-    again = run_cli(tmp_path, *args)  # without --resume: refused, nothing touched
+    again = run_inrkit(*upscale(*args), environ=ENV)  # without --resume: refused, nothing touched
     assert_user_error(again, "interrupted run", "--resume")
     assert sorted(p.name for p in work.glob("seg_*.mp4")) == kept
-    assert_user_error(run_cli(tmp_path, *args, "--resume", "--crf", "20"), "crf was 18, now 20")
+    assert_user_error(
+        run_inrkit(*upscale(*args, "--resume", "--crf", "20"), environ=ENV), "crf was 18, now 20"
+    )
 
-    resumed = run_cli(tmp_path, *args, "--resume")
+    resumed = run_inrkit(*upscale(*args, "--resume"), environ=ENV)
     assert resumed.returncode == 0, resumed.stderr
     assert names(tmp_path) == ["clip.mp4", "clip_x2.mp4"]
     os.replace(tmp_path / "clip_x2.mp4", tmp_path / "resumed.mp4")
-    assert run_cli(tmp_path, *args).returncode == 0
+    assert run_inrkit(*upscale(*args), environ=ENV).returncode == 0
     assert (tmp_path / "clip_x2.mp4").read_bytes() == (tmp_path / "resumed.mp4").read_bytes()
 
 
-def test_overwrite_starts_interrupted_work_over(tmp_path: Path) -> None:
+def test_overwrite_starts_interrupted_work_over(run_inrkit, tmp_path: Path) -> None:
     make_clip(tmp_path / "clip.mp4", frames=12)
     args = ["clip.mp4", "--scale", "2", "--segment-frames", "2"]
     _kill_after_segments(tmp_path, args, 1, signal.SIGKILL)
-    result = run_cli(tmp_path, *args, "--crf", "25", "--overwrite")
+    result = run_inrkit(*upscale(*args, "--crf", "25", "--overwrite"), environ=ENV)
     assert result.returncode == 0, result.stderr
     assert names(tmp_path) == ["clip.mp4", "clip_x2.mp4"]
 
 
 # ----- refusals ------------------------------------------------------------------------------
-def test_refusals_are_one_line_and_leave_nothing(tmp_path: Path) -> None:
+def test_refusals_are_one_line_and_leave_nothing(run_inrkit, tmp_path: Path) -> None:
     make_clip(tmp_path / "clip.mp4", frames=3)
     (tmp_path / "photo.png").write_bytes(b"")
     (tmp_path / "clip_x2.mp4").write_bytes(b"mine")
@@ -216,15 +223,13 @@ def test_refusals_are_one_line_and_leave_nothing(tmp_path: Path) -> None:
         (["clip.mp4", "--scale", "2", "--crf", "52"], ["0 (lossless) to 51"]),
     ]
     for args, needles in cases:
-        assert_user_error(run_cli(tmp_path, *args), *needles)
+        assert_user_error(run_inrkit(*upscale(*args), environ=ENV), *needles)
     assert names(tmp_path) == ["clip.mp4", "clip_x2.mp4", "photo.png"]
     assert (tmp_path / "clip_x2.mp4").read_bytes() == b"mine"
-    result = run_cli(tmp_path, "clip.mp4", "--scale", "2", "--overwrite", "-q")
+    result = run_inrkit(*upscale("clip.mp4", "--scale", "2", "--overwrite", "-q"), environ=ENV)
     assert result.returncode == 0 and video.count_frames(tmp_path / "clip_x2.mp4") == 3
 
 
-def test_help_says_how_odd_sizes_round() -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "inrkit", "upscale", "--help"], capture_output=True, text=True
-    ).stdout
+def test_help_says_how_odd_sizes_round(run_inrkit) -> None:
+    out = run_inrkit("upscale", "--help").stdout
     assert "rounded down" in " ".join(out.split()) and "--resume" in out

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -133,22 +131,12 @@ def test_bad_sources_are_named(src, tmp_path):
     assert not (tmp_path / "celebAHQ").exists()  # nothing written before the checks pass
 
 
-def _cli(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "inrkit", "data", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-    )
-
-
-def test_cli(src, tmp_path):
-    result = _cli(tmp_path, "prepare-celebahq", str(src), "--root", str(tmp_path))
+def test_cli(run_inrkit, src, tmp_path):
+    result = run_inrkit("data", "prepare-celebahq", str(src), "--root", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "4 images resized, 0 already done; split: 3 train / 1 val" in result.stdout
     _original(src / "00009.png", 32, 64)
-    result = _cli(tmp_path, "prepare-celebahq", str(src), "--root", str(tmp_path), "-q")
+    result = run_inrkit("data", "prepare-celebahq", str(src), "--root", str(tmp_path), "-q")
     assert result.returncode == 2 and result.stdout == ""
     assert (
         result.stderr == f"inrkit: error: {src / '00009.png'}: not square (32x64); "

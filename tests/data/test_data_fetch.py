@@ -9,8 +9,6 @@ import io
 import json
 import os
 import re
-import subprocess
-import sys
 import tarfile
 import threading
 import zipfile
@@ -243,31 +241,14 @@ def test_celebahq_gets_the_split_and_says_where_the_originals_are(server, tmp_pa
     assert (tmp_path / "celebAHQ" / "split.json").read_bytes() == server.files["split.json"]
 
 
-def test_cli_names_match_the_table():
-    from inrkit.cli.data import DATASET_NAMES
-
-    assert DATASET_NAMES == tuple(ARCHIVES)
-
-
-def _cli(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "inrkit", "data", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-        env={**os.environ, **env},
-    )
-
-
-def test_cli(server, tmp_path):
+def test_cli(run_inrkit, server, tmp_path):
     # The subprocess sees the real table: split.json has no checksum, DIV2K's size is checked.
     for size in (32, 64, 128, 256):
         (tmp_path / "celebAHQ" / str(size)).mkdir(parents=True)
-    result = _cli(tmp_path, "fetch", "celebahq", "--root", str(tmp_path))
+    result = run_inrkit("data", "fetch", "celebahq", "--root", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"{tmp_path / 'celebAHQ' / 'split.json'}: ready\n"
-    result = _cli(tmp_path, "fetch", "div2k", "--root", str(tmp_path), "-q")
+    result = run_inrkit("data", "fetch", "div2k", "--root", str(tmp_path), "-q")
     assert result.returncode == 2 and result.stdout == ""
     expected = (
         r"inrkit: error: http://127\.0\.0\.1:\d+/DIV2K_train_HR\.zip: got \d+ bytes, "
@@ -276,7 +257,7 @@ def test_cli(server, tmp_path):
     assert re.fullmatch(expected, result.stderr)
     assert os.listdir(tmp_path / "div2k") == []
     # Without --root: $INRKIT_DATA_ROOT (else ./load, here the temporary folder).
-    result = _cli(tmp_path, "fetch", "celebahq", INRKIT_DATA_ROOT="env-root")
+    result = run_inrkit("data", "fetch", "celebahq", env={"INRKIT_DATA_ROOT": "env-root"})
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert result.stderr.startswith("inrkit: error: celebahq: the 1024x1024 originals")
     assert (tmp_path / "env-root" / "celebAHQ" / "split.json").is_file()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +11,8 @@ from PIL import Image
 from inrkit.data.make_lr import make_lr
 from inrkit.data.matlab_bicubic import imresize_down
 from inrkit.errors import InrkitError
+
+MAKE_LR = ("data", "make-lr")
 
 
 def _pixels(shape: tuple[int, ...], seed: int) -> np.ndarray:
@@ -133,30 +133,22 @@ def test_a_failure_part_way_removes_what_the_run_wrote(hr, tmp_path):
     assert sorted(p.name for p in out.rglob("*")) == ["X2", "keep.png"]
 
 
-def _cli(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "inrkit", "data", "make-lr", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-    )
-
-
-def test_cli(hr, tmp_path):
-    result = _cli(tmp_path, str(hr), "--scale", "2,3", "--out", "LR")
+def test_cli(run_inrkit, hr, tmp_path):
+    result = run_inrkit(*MAKE_LR, str(hr), "--scale", "2,3", "--out", "LR")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("LR/{X2,X3}: 4 LR images of 2 HR images in ")
     assert (tmp_path / "LR" / "X3" / "cityx3.png").is_file()
-    result = _cli(tmp_path, str(hr), "--scale", "2", "--out", "LR", "-q")
+    result = run_inrkit(*MAKE_LR, str(hr), "--scale", "2", "--out", "LR", "-q")
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == (
         "inrkit: error: LR/X2/bridgex2.png: already exists (and 1 more); "
         "use --overwrite to replace\n"
     )
-    assert _cli(tmp_path, str(hr), "--scale", "2", "--out", "LR", "--overwrite").returncode == 0
+    assert (
+        run_inrkit(*MAKE_LR, str(hr), "--scale", "2", "--out", "LR", "--overwrite").returncode == 0
+    )
     for bad in ("0", "2,x", "1.5", "-2"):
-        result = _cli(tmp_path, str(hr), "--scale", bad, "--out", "LR2")
+        result = run_inrkit(*MAKE_LR, str(hr), "--scale", bad, "--out", "LR2")
         assert result.returncode == 2
         assert result.stderr.startswith("inrkit: error: argument --scale: scale must be a positive")
         assert result.stderr.count("\n") == 1

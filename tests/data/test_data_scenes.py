@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,14 +12,7 @@ from PIL import Image
 from inrkit.data.scenes import write_scenes
 from inrkit.scenes import render_scene, sample_scene, scene_rng
 
-
-def _cli(*args: object) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "inrkit", "data", "scenes", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+SCENES = ("data", "scenes")
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -29,9 +20,11 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("preset", ["cars", "cars64", "clevr"])
-def test_cli_writes_images_and_poses_that_agree(tmp_path, preset):
+def test_cli_writes_images_and_poses_that_agree(run_inrkit, tmp_path, preset):
     out = tmp_path / "scenes"
-    done = _cli("--preset", preset, "--n", 4, "--size", 64, "--out", out, "--seed", 11)
+    done = run_inrkit(
+        *SCENES, "--preset", preset, "--n", 4, "--size", 64, "--out", out, "--seed", 11
+    )
     assert done.returncode == 0, done.stderr
     assert f"4 {preset} scenes" in done.stderr + done.stdout
     names = sorted(p.name for p in out.iterdir())
@@ -78,18 +71,20 @@ def test_scene_is_the_same_alone_in_a_batch_or_from_workers(tmp_path):
     assert _files(tmp_path / "pool") == batch
 
 
-def test_overwrite_flag(tmp_path):
+def test_overwrite_flag(run_inrkit, tmp_path):
     out = tmp_path / "scenes"
     write_scenes(out, "cars", 2, 16, seed=0, progress=False)
     (out / "000001.json").write_text("old")
-    done = _cli("--preset", "cars", "--n", 3, "--size", 16, "--out", out, "-q")
+    done = run_inrkit(*SCENES, "--preset", "cars", "--n", 3, "--size", 16, "--out", out, "-q")
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         f"inrkit: error: {out / '000000.png'}: already exists (use --overwrite to replace it)"
     ]
     assert sorted(p.name for p in out.iterdir())[-1] == "000001.png"  # nothing new written
     assert (out / "000001.json").read_text() == "old"
-    done = _cli("--preset", "cars", "--n", 3, "--size", 16, "--out", out, "-q", "--overwrite")
+    done = run_inrkit(
+        *SCENES, "--preset", "cars", "--n", 3, "--size", 16, "--out", out, "-q", "--overwrite"
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads((out / "000001.json").read_text())["index"] == 1
     assert len(list(out.iterdir())) == 6
@@ -109,19 +104,19 @@ def test_overwrite_flag(tmp_path):
         (["--preset", "clevr", "--n", "many"], "invalid int value: 'many'"),
     ],
 )
-def test_bad_requests_fail_in_one_line_and_write_nothing(tmp_path, args, message):
+def test_bad_requests_fail_in_one_line_and_write_nothing(run_inrkit, tmp_path, args, message):
     out = tmp_path / "new"
-    done = _cli(*args, "--out", out)
+    done = run_inrkit(*SCENES, *args, "--out", out)
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("inrkit: error: ") and message in lines[0]
     assert not out.exists()
 
 
-def test_out_that_is_a_file(tmp_path):
+def test_out_that_is_a_file(run_inrkit, tmp_path):
     out = tmp_path / "taken"
     out.write_text("not a folder")
-    done = _cli("--preset", "cars", "--n", 1, "--out", out)
+    done = run_inrkit(*SCENES, "--preset", "cars", "--n", 1, "--out", out)
     assert done.returncode == 2
     assert done.stderr.strip() == f"inrkit: error: {out}: is a file, not a folder"
     assert out.read_text() == "not a folder"

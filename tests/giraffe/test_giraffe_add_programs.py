@@ -140,22 +140,19 @@ def test_readme_example() -> None:
     assert counts(plan) == [2, 4]  # "2 objects, then 4"
 
 
-def test_the_cli_flag_sets_the_stages(tmp_path) -> None:
+def test_the_cli_flag_sets_the_stages(giraffe_ckpt, tmp_path) -> None:
     """`giraffe render --object-existence-prior 0,0,1` writes what the API writes for that
     prior (one stage of two objects), not the official stages."""
-    from testlib.giraffe import TINY, tiny_network
 
     import inrkit.giraffe as giraffe
     from inrkit.cli import main
     from inrkit.giraffe.animation import save_program
-    from inrkit.giraffe.model import GiraffeModel
 
-    ckpt = giraffe.save(GiraffeModel(network=tiny_network(), config=TINY), tmp_path / "m.pt")
-    argv = ["giraffe", "render", "--model", str(ckpt), "--program", "render_add_cars"]
+    argv = ["giraffe", "render", "--model", str(giraffe_ckpt), "--program", "render_add_cars"]
     argv += ["--steps", "4", "--n-samples", "1", "-q"]
     assert main([*argv, "--object-existence-prior", "0,0,1", "--out-dir", str(tmp_path / "a")]) == 0
     assert main([*argv, "--out-dir", str(tmp_path / "b")]) == 0
-    model = giraffe.load(ckpt)
+    model = giraffe.load(giraffe_ckpt)
     api = save_program(
         model,
         "render_add_cars",

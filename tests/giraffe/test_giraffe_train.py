@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -70,11 +69,8 @@ def _config(tmp_path: Path, **training) -> Path:
     return path
 
 
-def _run(config: Path, out: Path, *extra: object, check: bool = True) -> Any:
-    cmd = [sys.executable, "-m", "inrkit", "giraffe", "train", str(config), "--out-dir", str(out)]
-    extra = tuple(map(str, extra))
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    return subprocess.run([*cmd, *extra], capture_output=True, text=True, env=env, check=check)
+TRAIN = ("giraffe", "train")
+ONE_THREAD = {"OMP_NUM_THREADS": "1"}
 
 
 # ----- data ---------------------------------------------------------------------------------
@@ -172,7 +168,7 @@ def test_resume_is_bit_exact_mid_epoch(tmp_path: Path) -> None:
     assert [json.loads(x)["it"] for x in lines] == [1, 2, 3, 4, 5]
 
 
-def test_sigkill_then_resume_matches_uninterrupted(tmp_path: Path) -> None:
+def test_sigkill_then_resume_matches_uninterrupted(run_inrkit, tmp_path: Path) -> None:
     path = _config(tmp_path, max_iters=7, visualize_every=0, backup_every=0)
     reference = train(load_train_config(path), tmp_path / "ref", progress=False)
     out = tmp_path / "killed"
@@ -192,7 +188,7 @@ def test_sigkill_then_resume_matches_uninterrupted(tmp_path: Path) -> None:
     if ckpt["it"] >= 7:
         pytest.skip("the run finished before the kill landed")
     assert ckpt["it"] % 2 == 0  # a checkpoint interval boundary
-    _run(path, out, "--resume", "-q")
+    run_inrkit(*TRAIN, path, "--out-dir", out, "--resume", "-q", env=ONE_THREAD, check=True)
     assert weights_digest(load(out / "model.pt").network) == reference["weights_sha256"]
 
 
@@ -242,10 +238,10 @@ def test_bad_configs_are_one_clear_line(tmp_path: Path) -> None:
     assert not (tmp_path / "x").exists()
 
 
-def test_cli_trains_and_refuses_bad_input(tmp_path: Path) -> None:
+def test_cli_trains_and_refuses_bad_input(run_inrkit, tmp_path: Path) -> None:
     path = _config(tmp_path, max_iters=2)
     out = tmp_path / "cli"
-    done = _run(path, out, "-q")
+    done = run_inrkit(*TRAIN, path, "--out-dir", out, "-q", env=ONE_THREAD, check=True)
     assert (out / "model.pt").is_file() and done.stdout == ""
     (tmp_path / "images" / "zz_broken.png").write_bytes(b"not an image")
     for args, message in (
@@ -253,7 +249,7 @@ def test_cli_trains_and_refuses_bad_input(tmp_path: Path) -> None:
         ((tmp_path / "other",), "zz_broken.png: not a readable image"),
         ((tmp_path / "other", "--set", "training.bogus=1"), "training.bogus: unknown key"),
     ):
-        bad = _run(path, *args, check=False)
+        bad = run_inrkit(*TRAIN, path, "--out-dir", *args, env=ONE_THREAD)
         assert bad.returncode == 2, (args, bad.stderr)
         assert message in bad.stderr and "Traceback" not in bad.stderr, (args, bad.stderr)
         assert len(bad.stderr.strip().splitlines()) == 1

@@ -1,4 +1,5 @@
-"""``inrkit.io.video``: probing, decoding, encoding and joining with the bundled ffmpeg."""
+"""``inrkit.io.video_read``, ``video_write`` and ``ffmpeg``: probing, decoding, encoding and
+joining with the bundled ffmpeg."""
 
 from __future__ import annotations
 
@@ -10,19 +11,21 @@ import pytest
 from PIL import Image
 from testlib.video import ffmpeg, make_clip, packets
 
-import inrkit.io.video as video
+import inrkit.io.video_read as video
 from inrkit.errors import InrkitError
+from inrkit.io import video_write
+from inrkit.io.ffmpeg import ffmpeg_executable, require_ffmpeg
 
 
 def test_the_binary_is_the_one_imageio_ffmpeg_ships(monkeypatch) -> None:
     import imageio_ffmpeg
 
     monkeypatch.delenv("IMAGEIO_FFMPEG_EXE", raising=False)
-    assert video.ffmpeg_executable() == imageio_ffmpeg.get_ffmpeg_exe()
+    assert ffmpeg_executable() == imageio_ffmpeg.get_ffmpeg_exe()
     monkeypatch.setenv("IMAGEIO_FFMPEG_EXE", "/nonexistent/ffmpeg")
-    assert video.ffmpeg_executable() is None
+    assert ffmpeg_executable() is None
     with pytest.raises(InrkitError, match="pip install imageio-ffmpeg"):
-        video.require_ffmpeg()
+        require_ffmpeg()
 
 
 def test_probe_reads_size_rate_aspect_and_audio(tmp_path: Path) -> None:
@@ -58,13 +61,13 @@ def test_write_then_read_keeps_order_and_colours(tmp_path: Path) -> None:
     for the halved colour planes to blur); odd sizes are padded to even by write_mp4."""
     colours = [(200, 50, 30), (20, 180, 90), (40, 60, 220), (250, 250, 250), (0, 0, 0)]
     frames = [np.full((12, 16, 3), c, np.uint8) for c in colours]
-    path = video.write_mp4(tmp_path / "sub" / "flat.mp4", frames, fps=Fraction(25, 2))
+    path = video_write.write_mp4(tmp_path / "sub" / "flat.mp4", frames, fps=Fraction(25, 2))
     back = video.read_frames(path)
     assert len(back) == 5 and video.probe(path).fps == Fraction(25, 2)
     for got, colour in zip(back, colours, strict=True):
         assert np.abs(got.astype(int) - colour).max() <= 3
     assert [p.name for p in path.parent.iterdir()] == ["flat.mp4"]  # no temporary left
-    odd = video.write_mp4(tmp_path / "odd.mp4", [f[:11, :15] for f in frames], fps=10)
+    odd = video_write.write_mp4(tmp_path / "odd.mp4", [f[:11, :15] for f in frames], fps=10)
     assert video.read_frames(odd)[0].shape == (12, 16, 3)
 
 
@@ -83,9 +86,9 @@ def test_frame_reader_reads_a_range(tmp_path: Path) -> None:
 
 def test_mp4_writer_refuses_wrong_frames(tmp_path: Path) -> None:
     with pytest.raises(InrkitError, match="even frame sides"):
-        video.Mp4Writer(tmp_path / "x.mp4", (11, 16), 10)
+        video_write.Mp4Writer(tmp_path / "x.mp4", (11, 16), 10)
     with pytest.raises(InrkitError, match="frames must be 12x16x3 uint8"):
-        with video.Mp4Writer(tmp_path / "x.mp4", (12, 16), 10) as out:
+        with video_write.Mp4Writer(tmp_path / "x.mp4", (12, 16), 10) as out:
             out.write(np.zeros((12, 16, 4), np.uint8))
 
 
@@ -95,11 +98,11 @@ def test_segments_join_with_even_timestamps_and_audio_copied(tmp_path: Path) -> 
     parts = []
     for k, (a, b) in enumerate([(0, 3), (3, 6), (6, 7)]):  # a short last part, as in real runs
         parts.append(tmp_path / f"seg_{k}.mp4")
-        with video.Mp4Writer(parts[-1], (24, 32), 10, b_frames=False) as out:
+        with video_write.Mp4Writer(parts[-1], (24, 32), 10, b_frames=False) as out:
             for frame in frames[a:b]:
                 out.write(frame)
-    video.copy_audio(src, tmp_path / "audio.mp4")
-    video.concat_mp4(parts, tmp_path / "out.mp4", tmp_path / "audio.mp4")
+    video_write.copy_audio(src, tmp_path / "audio.mp4")
+    video_write.concat_mp4(parts, tmp_path / "out.mp4", tmp_path / "audio.mp4")
     info = video.probe(tmp_path / "out.mp4")
     assert (info.fps, info.audio, video.count_frames(tmp_path / "out.mp4")) == (10, ("aac",), 7)
     pts = [int(line.split(",")[2]) for line in packets(tmp_path / "out.mp4", "v")]

@@ -344,20 +344,15 @@ def test_checksum_mismatch_leaves_no_file(mirror, tmp_path, monkeypatch):
     assert os.listdir(tmp_path / "cache" / "liif") == []
 
 
-def test_cli_export_writes_weights_only(tmp_path: Path, edsr_small_path: Path) -> None:
-    import subprocess
-    import sys
-
+def test_cli_export_writes_weights_only(run_inrkit, tmp_path: Path, edsr_small_path: Path) -> None:
     out = tmp_path / "small.safetensors"
-    cmd = [sys.executable, "-m", "inrkit", "liif", "export", str(edsr_small_path), str(out)]
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    cmd = ["liif", "export", str(edsr_small_path), str(out)]
+    done = run_inrkit(*cmd)
     assert done.returncode == 0, done.stderr
     assert f"wrote {out}" in done.stdout
     a, b = load(edsr_small_path), load(out)
     assert all(torch.equal(a.state_dict()[k], v) for k, v in b.state_dict().items())
-    again = subprocess.run(cmd, capture_output=True, text=True)
+    again = run_inrkit(*cmd)
     assert again.returncode == 2 and "already exists (use --overwrite)" in again.stderr
-    bad = subprocess.run(
-        [*cmd[:-1], str(tmp_path / "no" / "x.pth")], capture_output=True, text=True
-    )
+    bad = run_inrkit(*cmd[:-1], str(tmp_path / "no" / "x.pth"))
     assert bad.returncode == 2 and "no such folder" in bad.stderr

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
+from testlib.liif import ROOT, as_tensor, write_images
 from torch.utils.data import DataLoader
 
 from inrkit.data.specs import make_dataset
 from inrkit.data.sr_wrappers import SRImplicitDownsampled
 from inrkit.errors import InrkitError
-from inrkit.liif import load
 from inrkit.liif.eval_config import (
     CELEBAHQ_TASKS,
     EVAL_SETS,
@@ -32,33 +31,6 @@ from inrkit.liif.evaluate import (
 )
 from inrkit.liif.inference import predict_reference, upscale_tensor
 from inrkit.metrics import calc_psnr, calc_ssim
-
-ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "tests" / "fixtures" / "liif" / "edsr-small.pth"
-SIZES = [(48, 40), (44, 52), (40, 40)]
-
-
-def write_images(folder: Path, sizes=SIZES, seed: int = 0) -> list[Path]:
-    """Small smooth RGB PNGs (bicubic-upsampled noise), so SR is neither trivial nor hopeless."""
-    rng = np.random.default_rng(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i, (h, w) in enumerate(sizes):
-        small = Image.fromarray((rng.random((h // 4, w // 4, 3)) * 255).astype(np.uint8))
-        path = folder / f"im{i}.png"
-        small.resize((w, h), Image.BICUBIC).save(path)
-        paths.append(path)
-    return paths
-
-
-def as_tensor(path: Path) -> torch.Tensor:
-    arr = np.asarray(Image.open(path).convert("RGB"))
-    return torch.from_numpy(arr.copy()).permute(2, 0, 1).float() / 255
-
-
-@pytest.fixture(scope="module")
-def model():
-    return load(MODEL)
 
 
 # ----- LR making and the bicubic baseline ---------------------------------------------------
@@ -101,13 +73,13 @@ def direct_scores(model, lr, hr, dataset, scale):
 
 
 @pytest.mark.parametrize(("protocol", "dataset"), [("plain", None), ("benchmark", "benchmark")])
-def test_evaluate_images_equals_direct_computation(tmp_path, model, protocol, dataset):
+def test_evaluate_images_equals_direct_computation(tmp_path, edsr_small, protocol, dataset):
     images = [as_tensor(p) for p in write_images(tmp_path)]
-    result = evaluate_images(model, images, [2, 3.5], protocol)
+    result = evaluate_images(edsr_small, images, [2, 3.5], protocol)
     assert result["images"] == 3 and result["scales"] == [2.0, 3.5]
     for scale, key in ((2, "x2"), (3.5, "x3.5")):
         per_image = [
-            direct_scores(model, *downsample_pair(hr, scale), dataset, scale) for hr in images
+            direct_scores(edsr_small, *downsample_pair(hr, scale), dataset, scale) for hr in images
         ]
         for method in ("model", "bicubic"):
             for metric in ("psnr", "ssim"):
@@ -131,32 +103,32 @@ def test_evaluate_images_equals_direct_computation(tmp_path, model, protocol, da
     assert table[2].split()[1] == f"{result['results']['bicubic']['x2']['psnr']:.4f}"
 
 
-def test_evaluate_images_uses_given_pairs(tmp_path, model):
+def test_evaluate_images_uses_given_pairs(tmp_path, edsr_small):
     hr = as_tensor(write_images(tmp_path)[0])
     lr = torch.rand(3, 16, 13)  # an "official" LR image: HR is cropped to 3x its size
-    result = evaluate_images(model, None, [3], "div2k", paired={3: [(lr, hr)]})
-    want = direct_scores(model, lr, hr[:, :48, :39], "div2k", 3)
+    result = evaluate_images(edsr_small, None, [3], "div2k", paired={3: [(lr, hr)]})
+    want = direct_scores(edsr_small, lr, hr[:, :48, :39], "div2k", 3)
     assert result["results"]["model"]["x3"]["psnr"] == pytest.approx(want["model"]["psnr"])
     assert result["results"]["bicubic"]["x3"]["ssim"] == pytest.approx(want["bicubic"]["ssim"])
 
 
-def test_evaluate_images_rejects_what_cannot_be_scored(tmp_path, model):
+def test_evaluate_images_rejects_what_cannot_be_scored(tmp_path, edsr_small):
     images = [as_tensor(p) for p in write_images(tmp_path)]
     with pytest.raises(InrkitError, match="scale must be a number >= 1"):
-        evaluate_images(model, images, [0], "plain")
+        evaluate_images(edsr_small, images, [0], "plain")
     with pytest.raises(InrkitError, match="unknown protocol"):
-        evaluate_images(model, images, [2], "set5")
+        evaluate_images(edsr_small, images, [2], "set5")
     with pytest.raises(InrkitError, match="image 1 at scale 12.*SSIM needs 11x11"):
-        evaluate_images(model, images, [12], "div2k")  # 48 - 2 * 18 pixels are too few
+        evaluate_images(edsr_small, images, [12], "div2k")  # 48 - 2 * 18 pixels are too few
     with pytest.raises(InrkitError, match="too small for scale 60"):
-        evaluate_images(model, images, [60], "plain")
+        evaluate_images(edsr_small, images, [60], "plain")
 
 
-def test_evaluate_images_keeps_the_training_mode(tmp_path, model):
-    model.train()
-    evaluate_images(model, [as_tensor(write_images(tmp_path)[0])], [2])
-    assert model.training
-    model.eval()
+def test_evaluate_images_keeps_the_training_mode(tmp_path, edsr_small):
+    edsr_small.train()
+    evaluate_images(edsr_small, [as_tensor(write_images(tmp_path)[0])], [2])
+    assert edsr_small.training
+    edsr_small.eval()
 
 
 # ----- official test configs ----------------------------------------------------------------
@@ -209,7 +181,7 @@ def test_root_moves_the_load_folder(tmp_path):
     assert spec["dataset"]["args"]["root_path_1"] == "./load/a/X2"  # not modified in place
 
 
-def test_eval_psnr_without_data_norm_is_unnormalised(tmp_path, model):
+def test_eval_psnr_without_data_norm_is_unnormalised(tmp_path, edsr_small):
     """data_norm None means sub 0, div 1 (official); here it must differ from the 0.5 norm."""
     write_images(tmp_path / "hr")
     spec = {
@@ -218,17 +190,17 @@ def test_eval_psnr_without_data_norm_is_unnormalised(tmp_path, model):
     }
     loader = DataLoader(make_dataset(spec), batch_size=1)
     norm = {"inp": {"sub": [0], "div": [1]}, "gt": {"sub": [0], "div": [1]}}
-    assert eval_psnr(loader, model, None) == pytest.approx(eval_psnr(loader, model, norm))
+    assert eval_psnr(loader, edsr_small, None) == pytest.approx(eval_psnr(loader, edsr_small, norm))
     # and the official normalised run is the reference prediction, image by image
     half = {"inp": {"sub": [0.5], "div": [0.5]}, "gt": {"sub": [0.5], "div": [0.5]}}
     want = []
     for batch in loader:
         hw = (round(batch["inp"].shape[-2] * 2), round(batch["inp"].shape[-1] * 2))
-        out = predict_reference(model, (batch["inp"] - 0.5) / 0.5, hw, chunk=97)
+        out = predict_reference(edsr_small, (batch["inp"] - 0.5) / 0.5, hw, chunk=97)
         pred = (out * 0.5 + 0.5).clamp(0, 1).permute(0, 3, 1, 2)
         gt = batch["gt"].view(1, *hw, 3).permute(0, 3, 1, 2)
         want.append(calc_psnr(pred, gt, "benchmark", 2).item())
-    assert eval_psnr(loader, model, half, "benchmark-2", 50) == pytest.approx(
+    assert eval_psnr(loader, edsr_small, half, "benchmark-2", 50) == pytest.approx(
         np.mean(want), abs=1e-4
     )
 
@@ -274,7 +246,7 @@ def test_open_celebahq_uses_the_val_split(tmp_path):
     assert torch.equal(opened.hr_images[0], as_tensor(paths[2]))
 
 
-def test_celebahq_tasks_pair_the_val_split(tmp_path, model):
+def test_celebahq_tasks_pair_the_val_split(tmp_path, edsr_small):
     """celebahq-64-128 / -32-256: the official paired configs' 'val' pairs at their one scale."""
     celeba = tmp_path / "celebAHQ"
     names = ["a.png", "b.png", "c.png"]
@@ -290,7 +262,7 @@ def test_celebahq_tasks_pair_the_val_split(tmp_path, model):
         lr, hr = opened.paired[scale][0]
         assert torch.equal(lr, as_tensor(celeba / str(lr_size) / "c.png"))
         assert torch.equal(hr, as_tensor(celeba / str(hr_size) / "c.png"))
-        result = evaluate_images(model, None, [scale], "plain", paired=opened.paired)
+        result = evaluate_images(edsr_small, None, [scale], "plain", paired=opened.paired)
         assert result["images"] == 2
         with pytest.raises(InrkitError, match=rf"{name} is a fixed task at x{scale:g}"):
             open_eval_set(name, tmp_path, [4.5])

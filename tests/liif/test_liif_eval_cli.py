@@ -7,17 +7,15 @@ The successful runs are real subprocesses (what users run); the error cases go t
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
-from test_liif_eval import MODEL, ROOT, as_tensor, write_images
+from testlib.liif import MODEL, ROOT, as_tensor, write_images
 
 from inrkit.cli import main
 from inrkit.liif import load
@@ -46,15 +44,7 @@ data_norm:
 """
 
 
-def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "inrkit", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "INRKIT_OFFLINE": "1"},
-    )
+OFFLINE = {"INRKIT_OFFLINE": "1"}  # the environment of the subprocess runs
 
 
 def assert_user_error(capsys, argv: list[str], *needles: str) -> str:
@@ -68,10 +58,10 @@ def assert_user_error(capsys, argv: list[str], *needles: str) -> str:
 
 
 # ----- inrkit liif test ----------------------------------------------------------------------
-def test_liif_test_prints_the_official_result(tmp_path):
+def test_liif_test_prints_the_official_result(run_inrkit, tmp_path):
     paths = write_images(tmp_path / "load" / "hr")
     (tmp_path / "test.yaml").write_text(TEST_CONFIG)
-    result = run_cli(tmp_path, "liif", "test", "test.yaml", "--model", str(MODEL))
+    result = run_inrkit("liif", "test", "test.yaml", "--model", str(MODEL), env=OFFLINE)
     assert result.returncode == 0, result.stderr
     last = result.stdout.strip().splitlines()[-1]
     assert re.fullmatch(r"result: \d+\.\d{4}", last), result.stdout
@@ -129,10 +119,9 @@ def test_liif_test_bad_configs(tmp_path, capsys, monkeypatch):
 
 
 # ----- inrkit liif eval ----------------------------------------------------------------------
-def test_liif_eval_table_and_json(tmp_path):
+def test_liif_eval_table_and_json(run_inrkit, tmp_path):
     paths = write_images(tmp_path / "photos")
-    result = run_cli(
-        tmp_path,
+    result = run_inrkit(
         "liif",
         "eval",
         "--model",
@@ -145,6 +134,7 @@ def test_liif_eval_table_and_json(tmp_path):
         "7",
         "--json",
         "out/eval.json",
+        env=OFFLINE,
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
@@ -197,8 +187,8 @@ def test_liif_eval_bad_inputs(tmp_path, capsys, monkeypatch):
     assert_user_error(capsys, ["liif"], "liif needs a sub-command")
 
 
-def test_liif_error_in_a_subprocess_has_no_traceback(tmp_path):
-    result = run_cli(tmp_path, "liif", "test", "missing.yaml", "--model", str(MODEL))
+def test_liif_error_in_a_subprocess_has_no_traceback(run_inrkit, tmp_path):
+    result = run_inrkit("liif", "test", "missing.yaml", "--model", str(MODEL), env=OFFLINE)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr == "inrkit: error: missing.yaml: no such config file\n"
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 import yaml
-from test_liif_train import _config
+from testlib.liif import tiny_train_config
 
 from inrkit.errors import InrkitError
 from inrkit.liif.config import load_config
@@ -77,11 +77,11 @@ def test_refuses_models_it_does_not_fit() -> None:
 
 
 def test_config_init_starts_training_from_bilinear(tmp_path: Path) -> None:
-    config = load_config(_config(tmp_path, init="interpolating", epoch_max=1))
+    config = load_config(tiny_train_config(tmp_path, init="interpolating", epoch_max=1))
     assert config.init == "interpolating"
     result = train(config, tmp_path / "run", progress=False)
     assert result["best_val"] > 20  # a random start scores far lower on these smooth images
-    bad = _config(tmp_path, init="magic")
+    bad = tiny_train_config(tmp_path, init="magic")
     with pytest.raises(InrkitError, match="init must be one of interpolating"):
         load_config(bad)
     data = yaml.safe_load(bad.read_text())

@@ -3,22 +3,18 @@ tolerance of fp32, the no-bf16 fallback, and the per-chunk callbacks."""
 
 from __future__ import annotations
 
-import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from fixtures.precision import record  # the recorder of the fp32 outputs, models and inputs
 
 import inrkit.liif as liif
 from inrkit.errors import InrkitError
 from inrkit.liif.fast_mlp import MLPTail, blend
 from inrkit.liif.inference import UpscaleStopped, upscale_tensor
 from inrkit.nn import precision
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures" / "precision"))
-import record  # noqa: E402  (the recorder of the fp32 outputs, and its models and inputs)
 
 # bf16 against fp32, RGB in [0, 1]: the tiny reference models stay within 2e-3 everywhere
 # (measured: at most 8e-4; MetaSR, whose encoder alone runs in bf16, 6.5e-3); the default

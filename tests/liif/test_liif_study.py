@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +12,6 @@ import torch
 from PIL import Image
 
 from inrkit.cli import main
-from inrkit.cli.liif_study import TRAIN_SET_NAMES
 from inrkit.liif import load, study
 from inrkit.liif.config import load_config, parse_config
 from inrkit.liif.eval_config import open_eval_set
@@ -184,21 +180,16 @@ def test_killed_study_resumes_and_completes(
     assert results["runs"]["urban100"]["epochs"] == 2
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "inrkit", "liif", "study", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
+STUDY = ("liif", "study")
+ONE_THREAD = {"OMP_NUM_THREADS": "1"}
 
 
 @pytest.mark.parametrize(
     "case", ["train-name", "eval-name", "missing-folder", "epochs", "out-file"]
 )
-def test_bad_inputs_are_one_line_errors(case: str, data_root: Path, tmp_path: Path) -> None:
+def test_bad_inputs_are_one_line_errors(
+    run_inrkit, case: str, data_root: Path, tmp_path: Path
+) -> None:
     root, out, train, extra = data_root, tmp_path / "out", "b100", []
     expected = {
         "train-name": "unknown training set 'nope'",
@@ -219,7 +210,9 @@ def test_bad_inputs_are_one_line_errors(case: str, data_root: Path, tmp_path: Pa
         extra = ["--epochs", "0"]
     else:
         out.write_text("not a folder")
-    proc = _cli("--train", train, "--root", str(root), "--out-dir", str(out), *extra)
+    proc = run_inrkit(
+        *STUDY, "--train", train, "--root", root, "--out-dir", out, *extra, cwd=ROOT, env=ONE_THREAD
+    )
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and len(lines) == 1, proc.stderr
     assert lines[0].startswith("inrkit: error:") and expected in lines[0]
@@ -232,7 +225,6 @@ def test_seed_recipe_yaml_names_and_repeat(data_root: Path) -> None:
     assert shipped.to_dict() == parse_config(study.SEED_RECIPE).to_dict()
     assert shipped.train_dataset["batch_size"] == 16 and shipped.epoch_max == 15
     assert shipped.optimizer["args"]["lr"] == 1e-4
-    assert TRAIN_SET_NAMES == study.TRAIN_SETS
     ts = study.training_set("b100", data_root)  # 3 images: repeat keeps ~16,000 samples/epoch
     assert ts.run == "b100" and ts.dataset["args"]["repeat"] == round(16_000 / 3)
     folder = study.training_set(str(data_root / "benchmark" / "B100" / "HR"), data_root)
@@ -279,17 +271,21 @@ def test_pretrained_row_compare_table_budget_and_warnings(
         (["--compare", "missing.yaml"], "missing.yaml: no such file (--compare)"),
     ],
 )
-def test_study_flag_errors(data_root: Path, tmp_path: Path, extra: list[str], expected: str):
-    proc = _cli("--train", "b100", "--root", str(data_root), "--out-dir", str(tmp_path), *extra)
+def test_study_flag_errors(
+    run_inrkit, data_root: Path, tmp_path: Path, extra: list[str], expected: str
+):
+    argv = ["--train", "b100", "--root", data_root, "--out-dir", tmp_path, *extra]
+    proc = run_inrkit(*STUDY, *argv, cwd=ROOT, env=ONE_THREAD)
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and len(lines) == 1, proc.stderr
     assert lines[0].startswith("inrkit: error:") and expected in lines[0]
 
 
-def test_study_refuses_small_training_images_before_training(tmp_path: Path) -> None:
+def test_study_refuses_small_training_images_before_training(run_inrkit, tmp_path: Path) -> None:
     _images(tmp_path / "small", ["a.png", "b.png", "c.png"], 0, size=(40, 40))
     out = tmp_path / "out"  # the seed recipe's largest HR crop is 48 x 4 = 192 px
-    proc = _cli("--train", str(tmp_path / "small"), "--eval", "photos", "--out-dir", str(out))
+    argv = ["--train", tmp_path / "small", "--eval", "photos", "--out-dir", out]
+    proc = run_inrkit(*STUDY, *argv, cwd=ROOT, env=ONE_THREAD)
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and len(lines) == 1, proc.stderr
     assert "a.png: image is 40x40, smaller than the largest HR crop 192x192" in lines[0]

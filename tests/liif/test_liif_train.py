@@ -13,9 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-import yaml
-from PIL import Image
 from testlib.ddp import two_rank_digests
+from testlib.liif import tiny_train_config
 
 from inrkit.errors import InrkitError
 from inrkit.io.checkpoints import weights_digest
@@ -23,68 +22,9 @@ from inrkit.liif import load
 from inrkit.liif.config import load_config
 from inrkit.liif.train import learning_rate, train
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _photos(folder: Path, n: int = 3, side: int = 40) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(0)
-    for i in range(n):
-        y, x = np.mgrid[0:side, 0:side] / side
-        img = 120 + 80 * np.stack([np.sin(5 * x + i), np.cos(4 * y - i), np.sin(7 * x * y)], -1)
-        img += rng.normal(0, 10, img.shape)
-        Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save(folder / f"{i:04d}.png")
-    return folder
-
-
-def _config(tmp_path: Path, **changes) -> Path:
-    """An official-structure training config on a tiny model and tiny folders."""
-    data = _photos(tmp_path / "hr")
-    cfg = {
-        "train_dataset": {
-            "dataset": {
-                "name": "image-folder",
-                "args": {"root_path": str(data), "repeat": 2, "cache": "in_memory"},
-            },
-            "wrapper": {
-                "name": "sr-implicit-downsampled",
-                "args": {"inp_size": 8, "scale_max": 4, "augment": True, "sample_q": 48},
-            },
-            "batch_size": 2,
-        },
-        "val_dataset": {
-            "dataset": {"name": "image-folder", "args": {"root_path": str(data), "first_k": 2}},
-            "wrapper": {
-                "name": "sr-implicit-downsampled",
-                "args": {"inp_size": 8, "scale_max": 4, "sample_q": 48},
-            },
-            "batch_size": 2,
-        },
-        "data_norm": {"inp": {"sub": [0.5], "div": [0.5]}, "gt": {"sub": [0.5], "div": [0.5]}},
-        "model": {
-            "name": "liif",
-            "args": {
-                "encoder_spec": {
-                    "name": "edsr-baseline",
-                    "args": {"n_resblocks": 1, "n_feats": 8, "no_upsampling": True},
-                },
-                "imnet_spec": {"name": "mlp", "args": {"out_dim": 3, "hidden_list": [16, 16]}},
-            },
-        },
-        "optimizer": {"name": "adam", "args": {"lr": 1.0e-3}},
-        "epoch_max": 3,
-        "multi_step_lr": {"milestones": [2], "gamma": 0.5},
-        "epoch_val": 1,
-        "epoch_save": 2,
-    }
-    cfg.update(changes)
-    path = tmp_path / "train_tiny.yaml"
-    path.write_text(yaml.safe_dump(cfg))
-    return path
-
 
 def test_official_config_trains_and_writes_everything(tmp_path: Path) -> None:
-    result = train(load_config(_config(tmp_path)), tmp_path / "run", progress=False)
+    result = train(load_config(tiny_train_config(tmp_path)), tmp_path / "run", progress=False)
     run = tmp_path / "run"
     for name in (
         "epoch-last.pth",
@@ -110,9 +50,9 @@ def test_official_config_trains_and_writes_everything(tmp_path: Path) -> None:
 
 
 def test_resume_is_bit_exact(tmp_path: Path) -> None:
-    cfg = load_config(_config(tmp_path))
+    cfg = load_config(tiny_train_config(tmp_path))
     full = train(cfg, tmp_path / "full", progress=False)
-    short = load_config(_config(tmp_path), ["epoch_max=1"])
+    short = load_config(tiny_train_config(tmp_path), ["epoch_max=1"])
     train(short, tmp_path / "split", progress=False)
     resumed = train(cfg, tmp_path / "split", resume=True, progress=False)
     assert resumed["weights_sha256"] == full["weights_sha256"]
@@ -121,7 +61,7 @@ def test_resume_is_bit_exact(tmp_path: Path) -> None:
 
 
 def test_refuses_to_clobber_or_resume_nothing(tmp_path: Path) -> None:
-    cfg = load_config(_config(tmp_path), ["epoch_max=1"])
+    cfg = load_config(tiny_train_config(tmp_path), ["epoch_max=1"])
     with pytest.raises(InrkitError, match="nothing to resume"):
         train(cfg, tmp_path / "run", resume=True, progress=False)
     train(cfg, tmp_path / "run", progress=False)
@@ -132,7 +72,7 @@ def test_refuses_to_clobber_or_resume_nothing(tmp_path: Path) -> None:
 
 
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path: Path, monkeypatch) -> None:
-    cfg = load_config(_config(tmp_path))
+    cfg = load_config(tiny_train_config(tmp_path))
     import inrkit.liif.train as trainer
 
     calls = {"n": 0}
@@ -180,7 +120,7 @@ def _run_script(tmp_path: Path, config: Path, out: Path, resume: bool) -> list[s
 
 def test_sigkill_mid_epoch_then_resume_matches_uninterrupted(tmp_path: Path) -> None:
     # Enough steps per epoch that a kill lands mid-epoch after the first checkpoint.
-    cfg_path = _config(tmp_path, epoch_max=3)
+    cfg_path = tiny_train_config(tmp_path, epoch_max=3)
     # The reference runs in a fresh process too: this one's thread count may have been changed
     # by an earlier test, and float sums in another order give other weights.
     ref = subprocess.run(
@@ -223,30 +163,18 @@ print("DIGEST", r["weights_sha256"], flush=True)
 
 
 def test_ddp_two_processes_hold_identical_weights(tmp_path: Path) -> None:
-    cfg = _config(tmp_path, epoch_max=2)
+    cfg = tiny_train_config(tmp_path, epoch_max=2)
     digests = two_rank_digests(DDP_WORKER, cfg, tmp_path / "ddp", folder=tmp_path)
     assert len(digests) == 2 and digests[0] == digests[1]
     assert (tmp_path / "ddp" / "epoch-last.pth").is_file()  # rank 0 wrote it
     assert len((tmp_path / "ddp" / "history.jsonl").read_text().splitlines()) == 2
 
 
-def test_cli_train_and_bad_configs(tmp_path: Path) -> None:
-    cfg = _config(tmp_path)
-    base = [sys.executable, "-m", "inrkit", "liif", "train"]
-    done = subprocess.run(
-        [
-            *base,
-            str(cfg),
-            "--out-dir",
-            str(tmp_path / "runs"),
-            "--name",
-            "t",
-            "--set",
-            "epoch_max=1",
-            "-q",
-        ],
-        capture_output=True,
-        text=True,
+def test_cli_train_and_bad_configs(run_inrkit, tmp_path: Path) -> None:
+    cfg = tiny_train_config(tmp_path)
+    base = ["liif", "train"]
+    done = run_inrkit(
+        *base, cfg, "--out-dir", tmp_path / "runs", "--name", "t", "--set", "epoch_max=1", "-q"
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "runs" / "t" / "epoch-last.pth").is_file()
@@ -262,28 +190,16 @@ def test_cli_train_and_bad_configs(tmp_path: Path) -> None:
         ([str(cfg), "--out-dir", str(tmp_path / "runs"), "--name", "t"], "already holds a run"),
     ]
     for args, message in bad_cases:
-        bad = subprocess.run(
+        argv = (
             [*base, *args, "--out-dir", str(tmp_path / "runs2")]
             if "--out-dir" not in args
-            else [*base, *args],
-            capture_output=True,
-            text=True,
+            else [*base, *args]
         )
+        bad = run_inrkit(*argv)
         lines = bad.stderr.strip().splitlines()
         assert bad.returncode == 2, (args, bad.stderr)
         assert len(lines) == 1 and lines[0].startswith("inrkit: error:") and message in lines[0]
     assert not (tmp_path / "pwned").exists()
-
-
-def _cli_train(cfg: Path, out: Path, *sets: str) -> subprocess.CompletedProcess:
-    args = [item for s in sets for item in ("--set", s)]
-    return subprocess.run(
-        [sys.executable, "-m", "inrkit", "liif", "train", str(cfg), "--out-dir", str(out)]
-        + ["--name", "t", "-q", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )
 
 
 @pytest.mark.parametrize(
@@ -299,9 +215,11 @@ def _cli_train(cfg: Path, out: Path, *sets: str) -> subprocess.CompletedProcess:
     ],
 )
 def test_data_that_cannot_fill_an_epoch_is_refused_before_training(
-    tmp_path: Path, sets: list[str], message: str
+    run_inrkit, tmp_path: Path, sets: list[str], message: str
 ) -> None:
-    done = _cli_train(_config(tmp_path), tmp_path / "runs", *sets)
+    cfg, args = tiny_train_config(tmp_path), [item for s in sets for item in ("--set", s)]
+    argv = ["liif", "train", cfg, "--out-dir", tmp_path / "runs", "--name", "t", "-q", *args]
+    done = run_inrkit(*argv, env={"OMP_NUM_THREADS": "1"})
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 2, done.stderr
     assert len(lines) == 1 and lines[0].startswith("inrkit: error:") and message in lines[0]
@@ -310,22 +228,22 @@ def test_data_that_cannot_fill_an_epoch_is_refused_before_training(
 
 def test_steps_per_epoch_caps_every_epoch_and_resumes_exactly(tmp_path: Path) -> None:
     # 3 images x repeat 2 = 3 batches of 2 per epoch; the budget keeps 2 of them.
-    cfg = load_config(_config(tmp_path), ["steps_per_epoch=2"])
+    cfg = load_config(tiny_train_config(tmp_path), ["steps_per_epoch=2"])
     full = train(cfg, tmp_path / "full", progress=False)
     records = [
         json.loads(r) for r in (tmp_path / "full" / "history.jsonl").read_text().splitlines()
     ]
     assert [r["step"] for r in records] == [2, 4, 6]
     train(
-        load_config(_config(tmp_path), ["steps_per_epoch=2", "epoch_max=1"]),
+        load_config(tiny_train_config(tmp_path), ["steps_per_epoch=2", "epoch_max=1"]),
         tmp_path / "s",
         progress=False,
     )
     resumed = train(cfg, tmp_path / "s", resume=True, progress=False)
     assert resumed["weights_sha256"] == full["weights_sha256"]
-    uncapped = load_config(_config(tmp_path))
+    uncapped = load_config(tiny_train_config(tmp_path))
     train(uncapped, tmp_path / "whole", progress=False)
     whole = [json.loads(r) for r in (tmp_path / "whole" / "history.jsonl").read_text().splitlines()]
     assert [r["step"] for r in whole] == [3, 6, 9]
     with pytest.raises(InrkitError, match="'steps_per_epoch' must be a positive integer"):
-        load_config(_config(tmp_path), ["steps_per_epoch=0"])
+        load_config(tiny_train_config(tmp_path), ["steps_per_epoch=0"])

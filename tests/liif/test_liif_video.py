@@ -12,7 +12,7 @@ import pytest
 import torch
 from testlib.video import make_clip, packets
 
-import inrkit.io.video as video
+import inrkit.io.video_read as video
 import inrkit.liif
 import inrkit.liif.video as liif_video
 from inrkit.errors import InrkitError
@@ -41,7 +41,10 @@ def test_x2_keeps_rate_aspect_audio_and_matches_per_image_liif(model, tmp_path: 
     """Each frame is nearest ``liif.upscale`` of its own decoded input frame (H.264 costs ~5
     levels of 255 on this pattern, neighbouring frames differ by ~10); audio bit for bit."""
     clip = make_clip(tmp_path / "clip.mp4", frames=5, fps="30000/1001", sar="4/3", audio=True)
-    out = upscale_video(model, clip, tmp_path / "big.mp4", scale=2, segment_frames=2)
+    calls: list[tuple[int, int]] = []
+    out = upscale_video(model, clip, tmp_path / "big.mp4", scale=2, segment_frames=2,
+                        on_progress=lambda done, total: calls.append((done, total)))  # fmt: skip
+    assert calls == [(k, 5) for k in range(1, 6)]
     assert out == tmp_path / "big.mp4"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.mp4", "clip.mp4"]
     info = video.probe(out)
@@ -96,7 +99,10 @@ def test_interrupted_run_resumes_to_the_same_file(model, tmp_path: Path, monkeyp
     assert weights_sha256(other) != weights_sha256(model)
     with pytest.raises(InrkitError, match="weights sha256 was"):
         upscale_video(other, clip, dst, scale=2, segment_frames=2, resume=True)
-    upscale_video(model, clip, dst, scale=2, segment_frames=2, resume=True)
+    calls: list[tuple[int, int]] = []
+    upscale_video(model, clip, dst, scale=2, segment_frames=2, resume=True,
+                  on_progress=lambda done, total: calls.append((done, total)))  # fmt: skip
+    assert calls == [(k, 6) for k in range(3, 7)]  # the finished segment's 2 frames count
     assert not work_folder(dst).exists()
     whole = upscale_video(model, clip, tmp_path / "whole.mp4", scale=2, segment_frames=2)
     assert dst.read_bytes() == whole.read_bytes()
@@ -107,8 +113,9 @@ def test_readme_example(model, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     make_clip(tmp_path / "clip.mp4", frames=2)
     make_clip(tmp_path / "clip.mov", frames=4)
-    upscale_video(model, "clip.mp4", "clip_x2.mp4", scale=2)
-    upscale_video(model, "clip.mov", "big.mp4", size=(30, 50), frames=(0, 3), crf=16, resume=True)
+    inrkit.liif.upscale_video(model, "clip.mp4", "clip_x2.mp4", scale=2)
+    inrkit.liif.upscale_video(model, "clip.mov", "big.mp4", size=(30, 50), frames=(0, 3), crf=16,
+                              resume=True)  # fmt: skip
     assert video.count_frames(tmp_path / "clip_x2.mp4") == 2
     info = video.probe(tmp_path / "big.mp4")
     assert (info.height, info.width, video.count_frames(tmp_path / "big.mp4")) == (30, 50, 3)

@@ -14,7 +14,6 @@ import resource
 import shutil
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,15 +39,11 @@ def _file_size_limit(limit: int):
     return apply
 
 
-def _inrkit(*args: object, limit: int | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "inrkit", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=child_env(),
-        timeout=180,
-        preexec_fn=_file_size_limit(limit) if limit else None,
-    )
+def _how(limit: int | None = None) -> dict:
+    """``run_inrkit``'s options here: ``child_env()`` (offline, one thread) as the whole
+    environment, and files of at most ``limit`` bytes."""
+    preexec = _file_size_limit(limit) if limit else None
+    return dict(environ=child_env(), timeout=180, preexec_fn=preexec)
 
 
 def _one_error(done: subprocess.CompletedProcess[str], path: Path, reason: str) -> None:
@@ -62,19 +57,21 @@ def _temporaries(folder: Path) -> list[str]:
     return [p.name for p in folder.rglob("*") if p.name.endswith(".part")]
 
 
-def _one_epoch_run(tmp_path: Path) -> tuple[Path, Path]:
+def _one_epoch_run(run_inrkit, tmp_path: Path) -> tuple[Path, Path]:
     """A run folder holding epoch 1 of 2, trained without limits; (config, run)."""
     config = tiny_config(tmp_path, epoch_max=2, epoch_save=1)
-    done = _inrkit("liif", "train", config, "--out-dir", tmp_path / "runs", "--name", "run", "-q",
-                   "--set", "epoch_max=1")  # fmt: skip
+    argv = ["liif", "train", config, "--out-dir", tmp_path / "runs", "--name", "run", "-q"]
+    done = run_inrkit(*argv, "--set", "epoch_max=1", **_how())
     assert done.returncode == 0, done.stderr
     return config, tmp_path / "runs" / "run"
 
 
-def _resume_fails_to_save(config: Path, run: Path, reason: str, limit: int | None = None) -> None:
+def _resume_fails_to_save(
+    run_inrkit, config: Path, run: Path, reason: str, limit: int | None = None
+) -> None:
     before = (run / "epoch-last.pth").read_bytes()
-    done = _inrkit("liif", "train", config, "--out-dir", run.parent, "--name", run.name,
-                   "--resume", "-q", limit=limit)  # fmt: skip
+    argv = ["liif", "train", config, "--out-dir", run.parent, "--name", run.name, "--resume"]
+    done = run_inrkit(*argv, "-q", **_how(limit))
     _one_error(done, run, reason)
     assert (run / "epoch-last.pth").read_bytes() == before
     assert load_trusted(run / "epoch-last.pth")["epoch"] == 1
@@ -82,22 +79,24 @@ def _resume_fails_to_save(config: Path, run: Path, reason: str, limit: int | Non
     assert _temporaries(run) == []
 
 
-@pytest.fixture(scope="module")
-def giraffe_run(tmp_path_factory) -> tuple[Path, Path]:
+@pytest.fixture
+def giraffe_run(run_inrkit, tmp_path_factory) -> tuple[Path, Path]:
     """A GIRAFFE run folder at iteration 2 of 4 (model.pt written), trained without limits;
     (config, run). Tests copy the folder before resuming it."""
     folder = tmp_path_factory.mktemp("giraffe")
     config = giraffe_config(folder, max_iters=4, print_every=1, validate_every=0, backup_every=0)
     run = folder / "run"
-    done = _inrkit("giraffe", "train", config, "--out-dir", run, "-q",
-                   "--set", "training.max_iters=2")  # fmt: skip
+    argv = ["giraffe", "train", config, "--out-dir", run, "-q"]
+    done = run_inrkit(*argv, "--set", "training.max_iters=2", **_how())
     assert done.returncode == 0, done.stderr
     return config, run
 
 
-def _giraffe_resume_fails_to_save(config: Path, run: Path, reason: str, limit: int | None = None):
+def _giraffe_resume_fails_to_save(
+    run_inrkit, config: Path, run: Path, reason: str, limit: int | None = None
+):
     before = (run / "model.pt").read_bytes()
-    done = _inrkit("giraffe", "train", config, "--out-dir", run, "--resume", "-q", limit=limit)
+    done = run_inrkit("giraffe", "train", config, "--out-dir", run, "--resume", "-q", **_how(limit))
     _one_error(done, run / "model.pt", reason)  # at iteration 4, after two history records
     assert (run / "model.pt").read_bytes() == before
     assert read_checkpoint(run / "model.pt")["it"] == 2
@@ -110,30 +109,38 @@ def _noise_png(path: Path, side: int = 48) -> Path:
     return path
 
 
-def _upscale_fails_to_save(src: Path, out_dir: Path, reason: str, limit: int | None = None):
-    done = _inrkit("upscale", src, "--scale", "4", "--model", LIIF_MODEL, "--out-dir", out_dir,
-                   limit=limit)  # fmt: skip
+def _upscale_fails_to_save(
+    run_inrkit, src: Path, out_dir: Path, reason: str, limit: int | None = None
+):
+    argv = ["upscale", src, "--scale", "4", "--model", LIIF_MODEL, "--out-dir", out_dir]
+    done = run_inrkit(*argv, **_how(limit))
     _one_error(done, out_dir, reason)
     assert [p.name for p in out_dir.iterdir()] == []  # no output, half or whole, no temporary
 
 
-def test_checkpoint_over_the_file_size_limit(tmp_path: Path) -> None:
-    config, run = _one_epoch_run(tmp_path)
-    _resume_fails_to_save(config, run, "cannot write checkpoint (File too large)", LIMIT)
+def test_checkpoint_over_the_file_size_limit(run_inrkit, tmp_path: Path) -> None:
+    config, run = _one_epoch_run(run_inrkit, tmp_path)
+    _resume_fails_to_save(
+        run_inrkit, config, run, "cannot write checkpoint (File too large)", LIMIT
+    )
 
 
-def test_giraffe_checkpoint_over_the_file_size_limit(tmp_path: Path, giraffe_run) -> None:
+def test_giraffe_checkpoint_over_the_file_size_limit(
+    run_inrkit, tmp_path: Path, giraffe_run
+) -> None:
     config, run = giraffe_run
     shutil.copytree(run, tmp_path / "run")
     reason = "cannot write (File too large)"
-    _giraffe_resume_fails_to_save(config, tmp_path / "run", reason, GIRAFFE_LIMIT)
+    _giraffe_resume_fails_to_save(run_inrkit, config, tmp_path / "run", reason, GIRAFFE_LIMIT)
 
 
-def test_upscale_output_over_the_file_size_limit(tmp_path: Path) -> None:
+def test_upscale_output_over_the_file_size_limit(run_inrkit, tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     # LIIF's output is smooth and packs well: a tighter limit than for checkpoints.
-    _upscale_fails_to_save(_noise_png(tmp_path / "in.png"), out_dir, "File too large", 2_000)
+    _upscale_fails_to_save(
+        run_inrkit, _noise_png(tmp_path / "in.png"), out_dir, "File too large", 2_000
+    )
 
 
 @contextlib.contextmanager
@@ -157,33 +164,33 @@ def _fill(folder: Path, leave: int) -> None:
     (folder / "filler").write_bytes(b"\0" * max(free - leave, 0))
 
 
-def test_checkpoint_on_a_full_tmpfs(tmp_path: Path) -> None:
-    config, run = _one_epoch_run(tmp_path)
+def test_checkpoint_on_a_full_tmpfs(run_inrkit, tmp_path: Path) -> None:
+    config, run = _one_epoch_run(run_inrkit, tmp_path)
     with _small_tmpfs(tmp_path / "disk", 1024) as disk:
         shutil.copytree(run, disk / "run")
         _fill(disk, 50_000)  # room for the history and the plots, not for a checkpoint
-        _resume_fails_to_save(config, disk / "run", "No space left on device")
+        _resume_fails_to_save(run_inrkit, config, disk / "run", "No space left on device")
 
 
-def test_history_on_a_full_tmpfs(tmp_path: Path) -> None:
-    config, run = _one_epoch_run(tmp_path)
+def test_history_on_a_full_tmpfs(run_inrkit, tmp_path: Path) -> None:
+    config, run = _one_epoch_run(run_inrkit, tmp_path)
     with _small_tmpfs(tmp_path / "disk", 1024) as disk:
         shutil.copytree(run, disk / "run")
         _fill(disk, 8_000)  # not even room for the loss plot, written before the checkpoint
-        _resume_fails_to_save(config, disk / "run", "No space left on device")
+        _resume_fails_to_save(run_inrkit, config, disk / "run", "No space left on device")
 
 
-def test_giraffe_checkpoint_on_a_full_tmpfs(tmp_path: Path, giraffe_run) -> None:
+def test_giraffe_checkpoint_on_a_full_tmpfs(run_inrkit, tmp_path: Path, giraffe_run) -> None:
     config, run = giraffe_run
     with _small_tmpfs(tmp_path / "disk", 1024) as disk:
         shutil.copytree(run, disk / "run")
         _fill(disk, GIRAFFE_LIMIT)  # room for the history and the plots, not for model.pt
-        _giraffe_resume_fails_to_save(config, disk / "run", "No space left on device")
+        _giraffe_resume_fails_to_save(run_inrkit, config, disk / "run", "No space left on device")
 
 
-def test_upscale_output_on_a_full_tmpfs(tmp_path: Path) -> None:
+def test_upscale_output_on_a_full_tmpfs(run_inrkit, tmp_path: Path) -> None:
     src = _noise_png(tmp_path / "in.png")
     with _small_tmpfs(tmp_path / "disk", 256) as disk:
         (disk / "out").mkdir()
         _fill(disk, 16_000)
-        _upscale_fails_to_save(src, disk / "out", "No space left on device")
+        _upscale_fails_to_save(run_inrkit, src, disk / "out", "No space left on device")

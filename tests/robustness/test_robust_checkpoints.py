@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 from testlib import corpus
-from testlib.robustness import LIIF_MODEL, assert_one_error, inrkit, run_main
+from testlib.robustness import LIIF_MODEL, OFFLINE, assert_one_error, run_main
 
 import inrkit.giraffe as giraffe
 import inrkit.liif as liif
@@ -107,9 +107,9 @@ def test_cli_refuses_bad_checkpoint(
 
 @pytest.mark.parametrize("command", ["upscale", "liif-eval", "liif-test", "giraffe-render"])
 def test_cli_subprocess_refuses_pickled_code(
-    command: str, tmp_path: Path, giraffe_ckpt: Path
+    run_inrkit, command: str, tmp_path: Path, giraffe_ckpt: Path
 ) -> None:
     """The real command, end to end: one line, no traceback, the payload never ran."""
     model = corpus.pickled_code(tmp_path)
-    done = inrkit(*_cli(command, model, tmp_path))
+    done = run_inrkit(*_cli(command, model, tmp_path), env=OFFLINE)
     assert_one_error(done.returncode, done.stderr, model.name)

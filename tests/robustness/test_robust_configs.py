@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from testlib import corpus
-from testlib.robustness import LIIF_MODEL, assert_one_error, inrkit, run_main
+from testlib.robustness import LIIF_MODEL, OFFLINE, assert_one_error, run_main
 
 from inrkit.errors import InrkitError
 
@@ -157,10 +157,10 @@ def test_bad_config_is_refused(
 
 @pytest.mark.parametrize("command", list(EDITS))
 def test_python_tag_refused_by_the_real_command(
-    command: str, tmp_path: Path, hr: Path, giraffe_ckpt: Path
+    run_inrkit, command: str, tmp_path: Path, hr: Path, giraffe_ckpt: Path
 ) -> None:
     cfg = bad_config("python-tag", command, tmp_path)
-    done = inrkit(*_argv(command, cfg, tmp_path, giraffe_ckpt))
+    done = run_inrkit(*_argv(command, cfg, tmp_path, giraffe_ckpt), env=OFFLINE)
     assert_one_error(done.returncode, done.stderr, cfg)
 
 

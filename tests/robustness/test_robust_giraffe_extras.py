@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from testlib import corpus
-from testlib.robustness import assert_one_error, inrkit, run_main
+from testlib.robustness import OFFLINE, assert_one_error, run_main
 
 from inrkit.errors import InrkitError
 
@@ -78,9 +78,11 @@ def test_missing_or_folder_path_is_refused(
     assert_one_error(rc, err, path)
 
 
-def test_python_tag_path_refused_by_the_real_command(tmp_path: Path, giraffe_ckpt: Path) -> None:
+def test_python_tag_path_refused_by_the_real_command(
+    run_inrkit, tmp_path: Path, giraffe_ckpt: Path
+) -> None:
     path = bad_path(tmp_path, "python-tag")
-    done = inrkit(*render_path_argv(path, tmp_path, giraffe_ckpt))
+    done = run_inrkit(*render_path_argv(path, tmp_path, giraffe_ckpt), env=OFFLINE)
     assert_one_error(done.returncode, done.stderr, path)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from testlib import corpus
-from testlib.robustness import LIIF_MODEL, assert_one_error, inrkit, run_main
+from testlib.robustness import LIIF_MODEL, OFFLINE, assert_one_error, run_main
 
 import inrkit.liif as liif
 from inrkit.errors import InrkitError
@@ -76,16 +76,15 @@ def test_upscale_api_one_and_zero_pixels() -> None:
         liif.upscale(model, Image.new("RGB", (0, 0)), 2)
 
 
-def test_upscale_many_bad_files_in_one_call(tmp_path: Path) -> None:
+def test_upscale_many_bad_files_in_one_call(run_inrkit, tmp_path: Path) -> None:
     """One real subprocess: a line per bad file, a summary, the good ones still written."""
     src = tmp_path / "in"
     bad = [corpus.bad_image(src, c) for c in corpus.BAD_IMAGES]
     good = [corpus.good_image(src, c) for c in corpus.GOOD_IMAGES]
     out = tmp_path / "out"
     before = corpus.listing(tmp_path)
-    done = inrkit(
-        "upscale", *bad, *good, "--scale", "2", "--model", LIIF_MODEL, "--out-dir", out, "-q"
-    )
+    argv = ["upscale", *bad, *good, "--scale", "2", "--model", LIIF_MODEL, "--out-dir", out, "-q"]
+    done = run_inrkit(*argv, env=OFFLINE)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     lines = done.stderr.strip().splitlines()
     assert all(line.startswith("inrkit: error:") for line in lines)

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import resource
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
-from testlib.robustness import LIIF_MODEL, assert_one_error, inrkit, run_main
+from testlib.robustness import LIIF_MODEL, OFFLINE, assert_one_error, run_main
 from testlib.video import ffmpeg, make_clip
 
-import inrkit.io.video as video
+import inrkit.io.video_read as video
 from inrkit.errors import InrkitError
 
 
@@ -149,7 +147,7 @@ def test_without_ffmpeg(tmp_path: Path, capsys, monkeypatch) -> None:
     assert {p.name for p in tmp_path.iterdir()} == {"clip.mp4"}
 
 
-def test_full_disk_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+def test_full_disk_is_one_line_and_leaves_nothing(run_inrkit, tmp_path: Path) -> None:
     """RLIMIT_FSIZE holds for ffmpeg too (it inherits it): the first segment cannot be written."""
     clip = make_clip(tmp_path / "clip.mp4", size=(48, 64), frames=8)
     limit = 1500  # bytes: above job.json, below a segment of 8 frames of 96x128
@@ -158,46 +156,36 @@ def test_full_disk_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    done = subprocess.run(
-        [sys.executable, "-m", "inrkit", "upscale", str(clip), "--scale", "2"]
-        + ["--model", str(LIIF_MODEL)],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        preexec_fn=small_files,
+    done = run_inrkit(
+        "upscale", clip, "--scale", "2", "--model", LIIF_MODEL, timeout=180, preexec_fn=small_files
     )
     assert_one_error(done.returncode, done.stderr, tmp_path / "clip_x2.mp4")
     assert "File too large" in done.stderr, done.stderr
     assert {p.name for p in tmp_path.iterdir()} == {"clip.mp4"}
 
 
-def test_subprocess_error_is_one_line(tmp_path: Path) -> None:
+def test_subprocess_error_is_one_line(run_inrkit, tmp_path: Path) -> None:
     """The same, as users run it: a real process, no traceback."""
     (tmp_path / "notes.mp4").write_text("a shopping list")
-    done = inrkit("upscale", tmp_path / "notes.mp4", "--scale", "2", "--model", LIIF_MODEL)
+    done = run_inrkit(
+        "upscale", tmp_path / "notes.mp4", "--scale", "2", "--model", LIIF_MODEL, env=OFFLINE
+    )
     assert_one_error(done.returncode, done.stderr, tmp_path / "notes.mp4")
 
 
 # ----- the Python API: inrkit.liif.video.upscale_video ----------------------------------------
-@pytest.fixture(scope="module")
-def liif_model():
-    import inrkit.liif
-
-    return inrkit.liif.load(LIIF_MODEL)
-
-
 API_REASONS = {"folder.mkv": "is a directory"}  # the command reads a folder as images
 
 
 @pytest.mark.parametrize("name", list(BAD_VIDEOS))
-def test_api_refuses_bad_video_and_leaves_nothing(name: str, tmp_path: Path, liif_model) -> None:
+def test_api_refuses_bad_video_and_leaves_nothing(name: str, tmp_path: Path, edsr_small) -> None:
     from inrkit.liif.video import upscale_video
 
     make, reason = BAD_VIDEOS[name]
     path = make(tmp_path, name)
     before = {p.name for p in tmp_path.iterdir()}
     with pytest.raises(InrkitError) as err:
-        upscale_video(liif_model, path, tmp_path / "out.mp4", scale=2)
+        upscale_video(edsr_small, path, tmp_path / "out.mp4", scale=2)
     text = str(err.value)
     assert text.startswith(f"{path}: ") and "\n" not in text, text
     assert API_REASONS.get(name, reason) in text, text
@@ -220,13 +208,13 @@ def test_api_refuses_bad_video_and_leaves_nothing(name: str, tmp_path: Path, lii
         ({"precision": "fp8"}, "precision must be one of"),
     ],
 )
-def test_api_limits_and_arguments(kwargs: dict, reason: str, tmp_path: Path, liif_model) -> None:
+def test_api_limits_and_arguments(kwargs: dict, reason: str, tmp_path: Path, edsr_small) -> None:
     from inrkit.liif.video import upscale_video
 
     clip = make_clip(tmp_path / "clip.mp4", frames=3)
     before = {p.name for p in tmp_path.iterdir()}
     with pytest.raises(InrkitError) as err:
-        upscale_video(liif_model, clip, tmp_path / "out.mp4", **{"scale": 2, **kwargs})
+        upscale_video(edsr_small, clip, tmp_path / "out.mp4", **{"scale": 2, **kwargs})
     assert reason in str(err.value) and "\n" not in str(err.value), err.value
     _nothing_new(tmp_path, before)
 
@@ -241,7 +229,7 @@ def test_api_limits_and_arguments(kwargs: dict, reason: str, tmp_path: Path, lii
         ("dir.mp4", "is a directory"),
     ],
 )
-def test_api_refuses_bad_outputs(out: str, reason: str, tmp_path: Path, liif_model) -> None:
+def test_api_refuses_bad_outputs(out: str, reason: str, tmp_path: Path, edsr_small) -> None:
     from inrkit.liif.video import upscale_video
 
     clip = make_clip(tmp_path / "clip.mp4", frames=2)
@@ -249,6 +237,6 @@ def test_api_refuses_bad_outputs(out: str, reason: str, tmp_path: Path, liif_mod
     (tmp_path / "dir.mp4").mkdir()
     before = {p.name for p in tmp_path.iterdir()}
     with pytest.raises(InrkitError, match=reason):
-        upscale_video(liif_model, clip, tmp_path / out, scale=2)
+        upscale_video(edsr_small, clip, tmp_path / out, scale=2)
     _nothing_new(tmp_path, before)
     assert (tmp_path / "taken.mp4").read_bytes() == b"mine"

@@ -6,7 +6,7 @@ import dataclasses
 
 import torch
 
-from inrkit.giraffe.controls import silhouette_stats, turntable_report
+from inrkit.giraffe.controllability import silhouette_stats, turntable_report
 from inrkit.scenes import render_scene, sample_scene, scene_rng
 from inrkit.scenes.turntable import turned, turntable
 

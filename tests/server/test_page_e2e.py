@@ -1,72 +1,18 @@
 """The web page end to end: a real headless Chromium (Debian's) against a real server.
 
-Playwright's Python package drives ``/usr/bin/chromium`` (never a downloaded browser). Without
-the browser or the package these tests skip with the reason; with ``INRKIT_REQUIRE_BROWSER=1``
-(as in CI) they fail instead. Each test saves screenshots under its ``tmp_path``.
+The browser and the server come from ``conftest.py`` (without Chromium these tests skip with
+the reason). Each test saves screenshots under its ``tmp_path``.
 """
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 from PIL import Image
+from testlib.page import open_page, show_giraffe
 from testlib.server import TINY, make_app, png_bytes, serving
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
-WAIT_MS = 60_000  # generous: the suite shares two cores with whatever else runs
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("INRKIT_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason} (INRKIT_REQUIRE_BROWSER=1 makes this an error)")
-    pytest.skip(f"{reason}; install it to run the browser tests")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright Python package is not installed (pip install playwright)")
-    if not CHROMIUM.is_file():
-        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def url() -> Iterator[str]:
-    with serving(make_app(queue_size=8)) as address:
-        yield address
-
-
-def open_page(browser, address: str):
-    """A fresh page at ``address`` that records JavaScript errors in ``page.js_errors``."""
-    context = browser.new_context(accept_downloads=True, viewport={"width": 1200, "height": 820})
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.js_errors = []
-    page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
-    page.goto(address)
-    page.wait_for_function("document.getElementById('models').textContent.includes('LIIF')")
-    return page
-
-
-@pytest.fixture
-def page(browser, url):
-    page = open_page(browser, url)
-    yield page
-    errors = page.js_errors
-    page.context.close()
-    assert errors == [], errors
 
 
 def natural_size(page, selector: str) -> tuple[int, int]:
@@ -177,12 +123,6 @@ def test_heavy_upscale_shows_progress_and_cancels(page, url, tmp_path):
     while httpx.get(f"{url}/health", timeout=10).json()["in_flight"]:
         assert time.monotonic() < deadline, "the cancelled upscale kept running"
         time.sleep(0.1)
-
-
-def show_giraffe(page) -> None:
-    page.click("#tab-giraffe")
-    page.wait_for_selector("#frame", state="visible")
-    page.wait_for_function("document.getElementById('frame').complete")
 
 
 def wait_for_new_frame(page, old_src: str) -> None:

@@ -1,7 +1,7 @@
 """The page's keyframed paths in a real headless Chromium: "Download keyframe" saves the
 sliders, two such keyframes make a path, and "Play a path" shows its GIF (or one error line).
 
-Uses the browser fixtures of ``test_page_e2e.py`` (skips without Chromium, as those do).
+Uses the browser fixtures of ``conftest.py`` (skips without Chromium, as the other page tests do).
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ import json
 from pathlib import Path
 
 from PIL import Image
-from test_page_e2e import browser, open_page, page, show_giraffe, url  # noqa: F401
+from testlib.page import open_page, show_giraffe
 from testlib.server import TINY
 
 from inrkit.giraffe.keyframes import frame_times, read_path
 
 
-def download_keyframe(page, tmp_path: Path) -> dict:  # noqa: F811
+def download_keyframe(page, tmp_path: Path) -> dict:
     with page.expect_download() as caught:
         page.click("#key-download")
     download = caught.value
@@ -25,7 +25,7 @@ def download_keyframe(page, tmp_path: Path) -> dict:  # noqa: F811
     return json.loads(saved.read_text())
 
 
-def test_keyframes_from_the_sliders_play_as_a_path(page, tmp_path):  # noqa: F811
+def test_keyframes_from_the_sliders_play_as_a_path(page, tmp_path):
     show_giraffe(page)
     page.fill("#g-rotation", "0.2")
     page.fill("#g-shape_seed", "5")
@@ -62,7 +62,7 @@ def test_keyframes_from_the_sliders_play_as_a_path(page, tmp_path):  # noqa: F81
     page.screenshot(path=tmp_path / "path.png")
 
 
-def test_a_bad_path_shows_one_error_line(page, tmp_path):  # noqa: F811
+def test_a_bad_path_shows_one_error_line(page, tmp_path):
     show_giraffe(page)
     path = tmp_path / "bad.json"
     path.write_text('[{"time": 0}, {"time": 1, "scale": 3}]')
@@ -76,7 +76,7 @@ def test_a_bad_path_shows_one_error_line(page, tmp_path):  # noqa: F811
     assert page.is_enabled("#path-file")  # ready for the corrected file
 
 
-def test_path_controls_wait_for_a_model(browser, tmp_path):  # noqa: F811
+def test_path_controls_wait_for_a_model(browser, tmp_path):
     from testlib.server import make_app, serving
 
     with serving(make_app(giraffe=False)) as address:

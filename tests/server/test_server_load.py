@@ -12,35 +12,22 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 import httpx
+import server_load  # benchmarks/server_load.py (pytest's pythonpath holds benchmarks/)
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-import server_load  # noqa: E402
-
-LIIF_MODEL = ROOT / "tests" / "fixtures" / "liif" / "edsr-small.pth"
 DURATION_S, THREADS = 12, 8
 MAX_BYTES = 100_000
 TOLERANCE_MB = 50  # RSS after the burst and a settle, above the warmed-up baseline
 
 
-def _giraffe_model(folder: Path) -> Path:
-    from testlib.giraffe import TINY, tiny_network
-
-    import inrkit.giraffe as giraffe
-    from inrkit.giraffe.model import GiraffeModel
-
-    return giraffe.save(GiraffeModel(network=tiny_network(), config=TINY), folder / "tiny.pt")
-
-
-def test_burst_of_mixed_requests(tmp_path: Path, capsys) -> None:
+def test_burst_of_mixed_requests(
+    edsr_small_path: Path, giraffe_ckpt: Path, tmp_path: Path, capsys
+) -> None:
     port = server_load.free_port()
     url = f"http://127.0.0.1:{port}"
-    args = ["--liif-model", str(LIIF_MODEL), "--giraffe-model", str(_giraffe_model(tmp_path))]
+    args = ["--liif-model", str(edsr_small_path), "--giraffe-model", str(giraffe_ckpt)]
     args += ["--max-bytes", str(MAX_BYTES), "--workers", "2", "--queue", "4"]
     proc = server_load.start_server(port, *args, env={**os.environ, "OMP_NUM_THREADS": "1"})
     try:

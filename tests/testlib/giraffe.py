@@ -1,4 +1,5 @@
-"""Shared helpers of the GIRAFFE tests: fixture paths and a tiny configuration."""
+"""Shared helpers of the GIRAFFE tests: fixture paths, a tiny configuration, the CLI group
+run in-process."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ import numpy as np
 import pytest
 import torch
 
+from inrkit.cli import giraffe as giraffe_cli
+from inrkit.cli.flags import ArgumentParser
+from inrkit.errors import InrkitError
 from inrkit.giraffe.config import (
     BoxConfig,
     DiscriminatorConfig,
@@ -89,3 +93,14 @@ def tiny_network(cfg: GiraffeConfig = TINY, seed: int = 0, solid: float = 5.0) -
 def tiny_config(**generator: object) -> GiraffeConfig:
     """TINY with generator settings replaced."""
     return replace(TINY, generator=replace(TINY.generator, **generator))
+
+
+def run_cli(*argv: str) -> tuple[int, str]:
+    """Parse and run like ``inrkit.cli.main`` with only our group; (exit code, error line)."""
+    parser = ArgumentParser(prog="inrkit")
+    giraffe_cli.add_parser(parser.add_subparsers(dest="command"))
+    try:
+        args = parser.parse_args(list(argv))
+        return args.run(args), ""
+    except InrkitError as e:
+        return e.exit_code, f"inrkit: error: {e}"

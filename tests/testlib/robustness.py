@@ -1,28 +1,15 @@
-"""What the robustness tests share: the tiny LIIF file, the CLI run two ways, the one-line check."""
+"""What the robustness tests share: the tiny LIIF file, the command's environment, the CLI run
+in-process, the one-line check (the subprocess runs use the ``run_inrkit`` fixture)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parents[1]
 LIIF_MODEL = TESTS / "fixtures" / "liif" / "edsr-small.pth"
 
-
-def inrkit(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m inrkit ARGS`` as users do; offline, one thread."""
-    env = {**os.environ, "INRKIT_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "inrkit", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        errors="surrogateescape",
-        timeout=120,
-        env=env,
-    )
+OFFLINE = {"INRKIT_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+"""The environment ``run_inrkit`` adds for the command as users run it: offline, one thread."""
 
 
 def run_main(capsys, *args: str | Path) -> tuple[int, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import sys
@@ -10,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 from PIL import Image
+
+from testlib.liif import TINY_MODEL_SPEC
 
 ROBUSTNESS = Path(__file__).resolve().parents[1] / "robustness"
 RUNNER = ROBUSTNESS / "fault_runner.py"
@@ -48,16 +51,7 @@ def tiny_config(folder: Path, **changes: object) -> Path:
             "batch_size": 1,
         },
         "data_norm": {"inp": {"sub": [0.5], "div": [0.5]}, "gt": {"sub": [0.5], "div": [0.5]}},
-        "model": {
-            "name": "liif",
-            "args": {
-                "encoder_spec": {
-                    "name": "edsr-baseline",
-                    "args": {"n_resblocks": 1, "n_feats": 8, "no_upsampling": True},
-                },
-                "imnet_spec": {"name": "mlp", "args": {"out_dim": 3, "hidden_list": [16, 16]}},
-            },
-        },
+        "model": copy.deepcopy(TINY_MODEL_SPEC),
         "optimizer": {"name": "adam", "args": {"lr": 1.0e-3}},
         "epoch_max": 12,
         "multi_step_lr": {"milestones": [6], "gamma": 0.5},

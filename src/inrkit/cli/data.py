@@ -15,10 +15,9 @@ import argparse
 from pathlib import Path
 
 from inrkit.cli.flags import parse_int_scales
+from inrkit.data.fetch import ARCHIVES  # torch-free: --help stays fast
 from inrkit.errors import InrkitError
 from inrkit.scenes.sampling import SCENE_PRESETS
-
-DATASET_NAMES = ("div2k", "benchmark", "celebahq")  # = inrkit.data.fetch.ARCHIVES (tested)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -41,7 +40,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "no direct download: its split file is fetched and the message says where the "
         "originals are.",
     )
-    f.add_argument("name", choices=DATASET_NAMES, help="the data set")
+    f.add_argument("name", choices=tuple(ARCHIVES), help="the data set")
     f.add_argument("--root", type=Path, metavar="DIR", help=root_help)
     f.add_argument("--keep-archives", action="store_true", help="keep the archives after unpacking")
     f.add_argument("-q", "--quiet", action="store_true", help="no progress bars or messages")

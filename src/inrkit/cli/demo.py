@@ -16,6 +16,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # Pillow loads only when the demo runs, to keep `inrkit --help` quick
+    from PIL import Image
 
 SAMPLE = "chelsea.png"
 OFFICIAL = "edsr-baseline-liif"
@@ -33,7 +37,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "demo",
         help="upscale a sample photo with the default and the official LIIF model",
-        description=__doc__.splitlines()[0],
+        description=(__doc__ or "").splitlines()[0],
     )
     p.add_argument("--out-dir", default="out/demo", help="where to write (default: out/demo)")
     p.add_argument(
@@ -52,7 +56,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def _label(img, text: str):
+def _label(img: Image.Image, text: str) -> Image.Image:
     from PIL import ImageDraw
 
     draw = ImageDraw.Draw(img)
@@ -61,14 +65,14 @@ def _label(img, text: str):
     return img
 
 
-def _psnr(img, reference) -> float:
+def _psnr(img: Image.Image, reference: Image.Image) -> float:
     """PSNR in dB of an RGB image against the reference, over the whole image."""
     import numpy as np
     import torch
 
     from inrkit.metrics.psnr import calc_psnr
 
-    def tensor(im) -> torch.Tensor:
+    def tensor(im: Image.Image) -> torch.Tensor:
         return torch.from_numpy(np.asarray(im, dtype=np.float32) / 255).permute(2, 0, 1)[None]
 
     return float(calc_psnr(tensor(img), tensor(reference)))
@@ -88,7 +92,7 @@ def _load_official(name: str):
         return None
 
 
-def _side_by_side(panels: list[tuple[object, str]]):
+def _side_by_side(panels: list[tuple[Image.Image, str]]) -> Image.Image:
     """The panels in a row, 8 white pixels apart, each labelled."""
     from PIL import Image
 
@@ -99,7 +103,7 @@ def _side_by_side(panels: list[tuple[object, str]]):
     return row
 
 
-def _zoom(panels: list[tuple[object, str]]):
+def _zoom(panels: list[tuple[Image.Image, str]]) -> Image.Image:
     """A crop around the centre of each panel, enlarged 3x with nearest neighbour."""
     from PIL import Image
 
@@ -107,7 +111,9 @@ def _zoom(panels: list[tuple[object, str]]):
     cw, ch = w // 4, h // 4
     box = (w // 2 - cw // 2, h // 2 - ch // 2)
     box = (*box, box[0] + cw, box[1] + ch)
-    crops = [(img.crop(box).resize((cw * 3, ch * 3), Image.NEAREST), t) for img, t in panels]
+    crops = [
+        (img.crop(box).resize((cw * 3, ch * 3), Image.Resampling.NEAREST), t) for img, t in panels
+    ]
     return _side_by_side(crops)
 
 
@@ -138,10 +144,10 @@ def run(args: argparse.Namespace) -> int:
 
     hr = read_image(photo_dir() / SAMPLE).convert("RGB")
     small = (max(1, round(hr.width / args.scale)), max(1, round(hr.height / args.scale)))
-    lr = hr.resize(small, Image.BICUBIC)  # Pillow's bicubic antialiases when shrinking
+    lr = hr.resize(small, Image.Resampling.BICUBIC)  # Pillow's bicubic antialiases when shrinking
     size = (hr.height, hr.width)
     results = {
-        "bicubic.png": ("bicubic", lr.resize(hr.size, Image.BICUBIC)),
+        "bicubic.png": ("bicubic", lr.resize(hr.size, Image.Resampling.BICUBIC)),
         "liif.png": (f"LIIF {Path(args.model).stem}", upscale(model, lr, size=size, progress=None)),
     }
     if official is not None:
@@ -155,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
     for name, (_, img) in results.items():
         save_image(img, out / name, overwrite=True)
     save_image(_side_by_side(panels), out / "side_by_side.png", overwrite=True)
-    input_panel = (lr.resize(hr.size, Image.NEAREST), "input")
+    input_panel = (lr.resize(hr.size, Image.Resampling.NEAREST), "input")
     save_image(_zoom([input_panel, *panels]), out / "zoom.png", overwrite=True)
     print(f"{SAMPLE} {hr.width}x{hr.height} -> {lr.width}x{lr.height} -> x{args.scale:g} back;")
     print("PSNR against the original photo (RGB):")

@@ -12,18 +12,21 @@ import math
 import re
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from tqdm import tqdm
 
 from inrkit.errors import InrkitError
+from inrkit.giraffe.defaults import MAX_SEED
 from inrkit.liif.defaults import DEFAULT_CHUNK, DEFAULT_TILE
 from inrkit.nn.precision import PRECISIONS
+
+if TYPE_CHECKING:
+    import torch
 
 PROG = "inrkit"
 EXIT_INTERRUPTED = 130  # the shell's code for SIGINT (128 + 2)
 DEVICES = ("auto", "cpu", "cuda")
-MAX_SEED = 2**63 - 1
 _SIZE = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)\s*$")
 
 Parser = argparse.ArgumentParser | argparse._ArgumentGroup
@@ -100,7 +103,7 @@ def parse_scale(text: str) -> float | tuple[float, float]:
     if len(parts) > 2:
         raise argparse.ArgumentTypeError(f"expected S or ROWS,COLS (e.g. 4 or 2,3), got {text!r}")
     factors = [_factor(p) for p in parts]
-    return factors[0] if len(factors) == 1 or factors[0] == factors[1] else tuple(factors)
+    return factors[0] if len(factors) == 1 or factors[0] == factors[1] else (factors[0], factors[1])
 
 
 def parse_scales(text: str) -> list[float]:
@@ -214,11 +217,11 @@ def add_precision_flag(p: Parser, what: str) -> None:
     )
 
 
-def effective_precision(precision: str, device: object) -> str:
+def effective_precision(precision: str, device: torch.device | str) -> str:
     """``precision``, or "fp32" after a one-line warning where ``device`` has no native bf16."""
     from inrkit.nn.precision import fallback_message
 
-    message = fallback_message(precision, device)  # type: ignore[arg-type]
+    message = fallback_message(precision, device)
     if message is None:
         return precision
     tqdm.write(f"{PROG}: warning: {message}", file=sys.stderr)

@@ -3,8 +3,8 @@ or a keyframed path (``--path``, :mod:`inrkit.giraffe.keyframes`).
 
 Everything cheap is checked before the model is loaded: the counts and names (while parsing),
 the config, the path file, and that no output exists (without ``--overwrite``). Torch and the
-model are imported inside :func:`run`, so ``inrkit --help`` stays fast; the names below are
-equal to ``inrkit.giraffe.PROGRAMS`` (a test checks it; that module imports torch).
+model are imported inside :func:`run`, so ``inrkit --help`` stays fast: the program names and
+limits come from the torch-free :mod:`inrkit.giraffe.defaults`.
 """
 
 from __future__ import annotations
@@ -19,25 +19,24 @@ from inrkit.cli.giraffe_eval import add_eval
 from inrkit.cli.giraffe_mesh import add_mesh
 from inrkit.cli.giraffe_train import add_train
 from inrkit.errors import InrkitError, file_error
+from inrkit.giraffe.defaults import (
+    ALIASES,
+    DEFAULT_FPS,
+    DEFAULT_N_SAMPLES,
+    DEFAULT_SEED,
+    DEFAULT_STEPS,
+    INTERPOLATIONS,
+    MAX_FPS,
+    MAX_FRAMES,
+    MAX_SAMPLES,
+    MAX_STEPS,
+    PROGRAM_NAMES,
+    RENDER_FORMATS,
+)
 from inrkit.giraffe.presets import PRESETS
 
-PROGRAMS = (
-    "object_rotation",
-    "object_translation_horizontal",
-    "object_translation_vertical",
-    "interpolate_app",
-    "interpolate_shape",
-    "interpolate_app_bg",
-    "object_translation_circle",
-    "render_camera_elevation",
-    "render_add_cars",
-    "render_add_clevr10",
-    "render_add_clevr6",
-)
-ALIASES = {"object_translation_depth": "object_translation_vertical"}
-MAX_SAMPLES, MAX_STEPS = 256, 1000  # as inrkit.giraffe.programs
-MAX_PATH_FRAMES, MAX_FPS = 5000, 60.0  # as inrkit.giraffe.keyframes
-PROGRAM_DEFAULTS = {"n_samples": 15, "steps": 32, "seed": 0}
+# The flags that only render programs take, and their defaults.
+PROGRAM_DEFAULTS = {"n_samples": DEFAULT_N_SAMPLES, "steps": DEFAULT_STEPS, "seed": DEFAULT_SEED}
 
 
 def prior(text: str) -> list[float]:
@@ -51,20 +50,20 @@ def prior(text: str) -> list[float]:
 
 
 def n_samples(text: str) -> int:
-    """Scenes per frame: 1 to 256."""
+    """Scenes per frame: 1 to MAX_SAMPLES."""
     return whole(text, 1, MAX_SAMPLES, "samples")
 
 
 def steps(text: str) -> int:
-    """Frames per slider sweep: 2 to 1000."""
+    """Frames per slider sweep: 2 to MAX_STEPS."""
     return whole(text, 2, MAX_STEPS, "steps")
 
 
 def program(text: str) -> str:
     """An official program name (or alias), returned as the official name."""
     name = ALIASES.get(text, text)
-    if name not in PROGRAMS:
-        known = ", ".join([*PROGRAMS, *ALIASES])
+    if name not in PROGRAM_NAMES:
+        known = ", ".join([*PROGRAM_NAMES, *ALIASES])
         raise argparse.ArgumentTypeError(f"unknown render program {text!r} (known: {known})")
     return name
 
@@ -81,8 +80,8 @@ def fps(text: str) -> float:
 
 
 def path_frames(text: str) -> int:
-    """Frames of a path: 1 to MAX_PATH_FRAMES."""
-    return whole(text, 1, MAX_PATH_FRAMES, "frames")
+    """Frames of a path: 1 to MAX_FRAMES."""
+    return whole(text, 1, MAX_FRAMES, "frames")
 
 
 def _config_program(name: str) -> str:
@@ -107,7 +106,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Render the paper's controllable animations. Each program writes "
         "DIR/NAME/NAME.gif (a looping grid of the samples; .mp4 with --format mp4, which needs "
         "ffmpeg) and DIR/NAME/NAME_0000.png, ... (six frames of each sample side by side). "
-        f"Programs: {', '.join(PROGRAMS)} (object_translation_depth = "
+        f"Programs: {', '.join(PROGRAM_NAMES)} (object_translation_depth = "
         f"object_translation_vertical). Presets: {', '.join(PRESETS)}. With --path FILE, a "
         "keyframed path (JSON or YAML) is rendered instead: DIR/STEM/STEM.gif (or .mp4) and a "
         "six-frame strip DIR/STEM/STEM_strip.png, or with --format png every frame as "
@@ -140,14 +139,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out-dir", type=Path, required=True, metavar="DIR", help="output folder")
     p.add_argument(
-        "--n-samples", type=n_samples, metavar="N", help="scenes per frame (default: 15)"
+        "--n-samples",
+        type=n_samples,
+        metavar="N",
+        help=f"scenes per frame (default: {DEFAULT_N_SAMPLES})",
     )
-    p.add_argument("--steps", type=steps, metavar="T", help="frames per slider sweep (default: 32)")
+    p.add_argument(
+        "--steps",
+        type=steps,
+        metavar="T",
+        help=f"frames per slider sweep (default: {DEFAULT_STEPS})",
+    )
     p.add_argument(
         "--seed",
         type=seed,
         metavar="S",
-        help="seed of codes and poses; same seed, same frames (default: 0)",
+        help=f"seed of codes and poses; same seed, same frames (default: {DEFAULT_SEED})",
     )
     p.add_argument(
         "--object-existence-prior",
@@ -158,14 +165,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--interpolation",
-        choices=("linear", "smooth"),
+        choices=INTERPOLATIONS,
         help="--path: between keyframes, linear or Catmull-Rom (default: the file's, else linear)",
     )
     p.add_argument(
         "--fps",
         type=fps,
         metavar="F",
-        help="--path: frames per second (default: the file's, else 24)",
+        help=f"--path: frames per second (default: the file's, else {DEFAULT_FPS:g})",
     )
     p.add_argument(
         "--frames",
@@ -175,7 +182,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--format",
-        choices=("gif", "mp4", "png"),
+        choices=RENDER_FORMATS,
         default="gif",
         help="animation format; png writes the strips only (default: %(default)s)",
     )

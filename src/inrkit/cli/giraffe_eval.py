@@ -18,10 +18,10 @@ from typing import Any
 
 from inrkit.cli.flags import whole
 from inrkit.errors import InrkitError, file_error
+from inrkit.metrics.frechet import MIN_IMAGES  # torch-free, unlike inrkit.metrics.image_sets
 from inrkit.weights.catalogue import CATALOGUE  # no torch import: --help stays fast
 
 MAX_EVAL_IMAGES = 100_000
-MIN_EVAL_IMAGES = 2  # as inrkit.metrics.image_sets.MIN_IMAGES: a covariance needs two images
 FID_WEIGHTS = CATALOGUE["inception-fid"]
 _EXISTS = "already exists (use --overwrite)"
 
@@ -29,13 +29,13 @@ _EXISTS = "already exists (use --overwrite)"
 def n_images(text: str) -> int:
     """Images per set: 2 (FID's and KID's minimum: a covariance needs two) to 100000."""
     try:
-        return whole(text, MIN_EVAL_IMAGES, MAX_EVAL_IMAGES, "--n-images")
+        return whole(text, MIN_IMAGES, MAX_EVAL_IMAGES, "--n-images")
     except argparse.ArgumentTypeError as e:
         if "must be from" not in str(e):
             raise
         raise argparse.ArgumentTypeError(
             f"{e} (FID and KID fit a covariance to each set, which needs at least "
-            f"{MIN_EVAL_IMAGES} images; below 2049 FID is biased upwards)"
+            f"{MIN_IMAGES} images; below 2049 FID is biased upwards)"
         ) from None
 
 

@@ -14,10 +14,12 @@ from pathlib import Path
 
 from inrkit.cli.flags import whole
 from inrkit.errors import InrkitError, file_error
-
-# As inrkit.giraffe.mesh (which imports torch; --help stays fast without it).
-MESH_FORMATS = (".ply", ".obj", ".glb")
-MIN_RESOLUTION, MAX_RESOLUTION = 8, 512
+from inrkit.giraffe.defaults import (  # torch-free, unlike inrkit.giraffe.mesh
+    DEFAULT_RESOLUTION,
+    MAX_RESOLUTION,
+    MESH_FORMATS,
+    MIN_RESOLUTION,
+)
 
 
 def resolution(text: str) -> int:
@@ -72,9 +74,9 @@ def add_mesh(commands: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--resolution",
         type=resolution,
-        default=64,
+        default=DEFAULT_RESOLUTION,
         metavar="N",
-        help="grid points per axis, 8 to 512 (default: %(default)s)",
+        help=f"grid points per axis, {MIN_RESOLUTION} to {MAX_RESOLUTION} (default: %(default)s)",
     )
     p.add_argument(
         "--threshold",

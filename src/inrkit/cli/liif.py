@@ -1,4 +1,7 @@
-"""``inrkit liif``: LIIF experiments — ``test`` (official configs) and ``eval`` (LIIF, Sec. 4).
+"""``inrkit liif``: LIIF experiments — ``train``, ``test``, ``eval``, ``study`` and ``export``.
+
+``test`` (official configs), ``eval`` (LIIF, Sec. 4) and ``export`` are here; ``train`` and
+``study`` in :mod:`.liif_train` and :mod:`.liif_study`.
 
 Each sub-command is a pair of small functions: ``add_<name>(subparsers)`` registers its
 parser (with ``run=...`` as default) and ``run_<name>(args) -> int`` does the work. To add a
@@ -72,10 +75,11 @@ def run_test(args: argparse.Namespace) -> int:
     from inrkit.liif.evaluate import eval_psnr
 
     config = load_test_config(args.config, root=args.root)
-    dataset = make_dataset(config.test_dataset, where=f"{args.config}: test_dataset")
+    spec = config.test_dataset
+    dataset = make_dataset(spec.to_official(), where=f"{args.config}: test_dataset")
     loader = DataLoader(
         dataset,
-        batch_size=config.test_dataset.get("batch_size", 1),
+        batch_size=spec.batch_size,
         shuffle=False,
         num_workers=max(args.num_workers, 0),
     )

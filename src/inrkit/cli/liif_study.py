@@ -13,9 +13,7 @@ from pathlib import Path
 
 from inrkit.cli.flags import DEVICES, add_data_root_flag, parse_scales, positive_int
 from inrkit.liif.eval_config import EVAL_SETS
-
-# = inrkit.liif.study.TRAIN_SETS (importing it would import torch for --help; tested equal).
-TRAIN_SET_NAMES = ("div2k", "b100", "urban100", "celebahq", "photos")
+from inrkit.liif.study_sets import TRAIN_SETS
 
 
 def _names(text: str) -> list[str]:
@@ -42,7 +40,7 @@ def add_study(subparsers: argparse._SubParsersAction) -> None:
         type=_names,
         required=True,
         metavar="SETS",
-        help=f"comma-separated: {', '.join(TRAIN_SET_NAMES)}, or folders of HR images",
+        help=f"comma-separated: {', '.join(TRAIN_SETS)}, or folders of HR images",
     )
     p.add_argument(
         "--eval",

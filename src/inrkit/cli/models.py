@@ -13,6 +13,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from inrkit.errors import InrkitError
 
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     return 2
 
 
-def describe(name: str, cache: Path | None) -> dict[str, object]:
+def describe(name: str, cache: Path | None) -> dict[str, Any]:
     """What ``models list`` says about one named model, as plain data."""
     from inrkit.weights.fetch import file_digest, local_path, lookup, source_label
 

@@ -20,7 +20,6 @@ from typing import Any
 
 from inrkit import __version__
 from inrkit.errors import InrkitError, file_error
-from inrkit.io.video import DEFAULT_CRF, VIDEO_SUFFIXES
 from inrkit.io.video_job import (
     DEFAULT_MAX_FRAMES,
     DEFAULT_SEGMENT_FRAMES,
@@ -30,6 +29,8 @@ from inrkit.io.video_job import (
     run_video_job,
     work_folder,
 )
+from inrkit.io.video_read import VIDEO_SUFFIXES
+from inrkit.io.video_write import DEFAULT_CRF
 
 VIDEO_FLAGS = ("frames", "crf", "resume", "max_frames", "segment_frames", "no_audio")
 
@@ -45,7 +46,7 @@ def parse_frames(text: str) -> tuple[int | None, int | None]:
         raise argparse.ArgumentTypeError(f"expected START:END frame numbers (0:100), got {text!r}")
     if bounds[0] is not None and bounds[1] is not None and bounds[1] <= bounds[0]:
         raise argparse.ArgumentTypeError(f"END must be after START, got {text!r}")
-    return bounds  # type: ignore[return-value]
+    return bounds
 
 
 def parse_crf(text: str) -> int:

@@ -180,12 +180,13 @@ def _resize_one(src: Path, folder: Path, name: str, sizes: list[int], overwrite:
     base = None
     if SIZES[0] in sizes:
         # reducing_gap=None: one exact bicubic pass over all pixels (no box pre-reduction).
-        base = read_image(src).convert("RGB").resize((256, 256), Image.BICUBIC, reducing_gap=None)
+        rgb = read_image(src).convert("RGB")
+        base = rgb.resize((256, 256), Image.Resampling.BICUBIC, reducing_gap=None)
         save_image(base, folder / "256" / name, overwrite=overwrite)
     for size in sizes:
         if size == SIZES[0]:
             continue
         if base is None:  # resuming: the 256 image was written by an earlier run
             base = read_image(folder / "256" / name).convert("RGB")
-        small = base.resize((size, size), Image.BICUBIC, reducing_gap=None)
+        small = base.resize((size, size), Image.Resampling.BICUBIC, reducing_gap=None)
         save_image(small, folder / str(size) / name, overwrite=overwrite)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from inrkit.data.layouts import BENCHMARKS, CELEBAHQ_SIZES, Root, data_root
+from inrkit.data.root import BENCHMARKS, CELEBAHQ_SIZES, Root, data_root
 from inrkit.errors import InrkitError, file_error
 from inrkit.io.archives import extract_archive
 from inrkit.io.download import DownloadError, download, mirror_url, offline

@@ -85,7 +85,10 @@ class ImageFolder(Dataset):
         from PIL import Image
 
         if self._memory is not None:
-            return [(str(f), *t.shape[-2:]) for f, t in zip(self.files, self._memory, strict=True)]
+            return [
+                (str(f), t.shape[-2], t.shape[-1])
+                for f, t in zip(self.files, self._memory, strict=True)
+            ]
         sizes = []
         for f in self.files:
             with Image.open(f) as im:

@@ -16,28 +16,23 @@ floats in [0, 1] and take the official ``first_k`` / ``repeat`` / ``cache`` argu
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import torch
 from torch.utils.data import Dataset
 
 from inrkit.data.image_folder import CACHE_MODES, ImageFolder, load_rgb
+from inrkit.data.root import (  # torch-free; layouts.BENCHMARKS etc. as before
+    BENCHMARKS,  # noqa: F401
+    CELEBAHQ_SIZES,
+    CELEBAHQ_SPLITS,
+    DIV2K_SPLITS,
+    SCALES,
+    Root,
+    data_root,
+)
 from inrkit.errors import InrkitError, file_error
 from inrkit.io.images import image_files_in, list_images
-
-DIV2K_SPLITS = {"train": "DIV2K_train_HR", "valid": "DIV2K_valid_HR"}
-BENCHMARKS = ("Set5", "Set14", "B100", "Urban100")
-SCALES = (2, 3, 4)  # the bicubic LR folders that the archives hold
-CELEBAHQ_SIZES = (32, 64, 128, 256)
-CELEBAHQ_SPLITS = ("train", "val")
-
-Root = str | os.PathLike[str] | None
-
-
-def data_root(root: Root = None) -> Path:
-    """``root``, else ``$INRKIT_DATA_ROOT``, else ``load`` (the official folder name)."""
-    return Path(root if root is not None else os.environ.get("INRKIT_DATA_ROOT") or "load")
 
 
 def _folder(path: Path, hint: str) -> Path:

@@ -109,7 +109,7 @@ def downscale(img: Image.Image, scale: int) -> Image.Image:
     """The benchmark LR image of ``img``: cropped to a multiple of ``scale``, MATLAB bicubic."""
     if img.mode in _CONVERTED:
         img = img.convert(_CONVERTED[img.mode])
-        if img.mode == "RGBA" and img.getextrema()[3] == (255, 255):
+        if img.mode == "RGBA" and img.getchannel("A").getextrema() == (255, 255):
             img = img.convert("RGB")  # an opaque palette image
     hr = np.asarray(img)  # (H, W) or (H, W, C) uint8
     h, w = hr.shape[:2]

@@ -68,7 +68,9 @@ class Photos(Dataset):
 
     def image_sizes(self) -> list[tuple[str, int, int]]:
         """``(file, height, width)`` of every photo."""
-        return [(p.name, *t.shape[-2:]) for p, t in zip(self.paths, self.images, strict=True)]
+        return [
+            (p.name, t.shape[-2], t.shape[-1]) for p, t in zip(self.paths, self.images, strict=True)
+        ]
 
     def __len__(self) -> int:
         return len(self.images) * self.repeat

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import random
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import torch
@@ -25,6 +26,19 @@ from torch.utils.data import Dataset
 
 from inrkit.errors import InrkitError
 from inrkit.nn.coords import make_coord
+
+
+@runtime_checkable
+class SizedDataset(Protocol):
+    """A map-style data set: its length and its items by index.
+
+    What a wrapper reads from the data set it wraps (torch's ``Dataset`` declares no
+    ``__len__``; every data set of ours has one).
+    """
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, idx: int) -> Any: ...
 
 
 def resize_fn(img: torch.Tensor, size: int | tuple[int, int]) -> torch.Tensor:
@@ -39,7 +53,7 @@ def resize_fn(img: torch.Tensor, size: int | tuple[int, int]) -> torch.Tensor:
     if isinstance(size, int):
         h, w = img.shape[-2:]
         size = (size, round(size * w / h)) if h <= w else (round(size * h / w), size)
-    out = pil.resize((size[1], size[0]), Image.BICUBIC)
+    out = pil.resize((size[1], size[0]), Image.Resampling.BICUBIC)
     return torch.from_numpy(np.asarray(out).copy()).permute(2, 0, 1).float() / 255
 
 
@@ -82,7 +96,7 @@ class SRImplicitDownsampled(Dataset):
 
     def __init__(
         self,
-        dataset: Dataset,
+        dataset: SizedDataset,
         inp_size: int | None = None,
         scale_min: float = 1,
         scale_max: float | None = None,
@@ -150,7 +164,7 @@ class SRImplicitPaired(Dataset):
 
     def __init__(
         self,
-        dataset: Dataset,
+        dataset: SizedDataset,
         inp_size: int | None = None,
         augment: bool = False,
         sample_q: int | None = None,
@@ -192,7 +206,7 @@ class SRImplicitUniformVaried(Dataset):
 
     def __init__(
         self,
-        dataset: Dataset,
+        dataset: SizedDataset,
         size_min: int,
         size_max: int | None = None,
         augment: bool = False,

@@ -6,6 +6,8 @@ Public entry points:
 * :func:`render` — the paper's controllable animations as frames (T x N x 3 x H x W).
 * :func:`render_path` / :func:`save_path` — a keyframed path of sliders as frames (T x 3 x H x W)
   or files.
+* :func:`evaluate_model` — FID, KID and SWD of a model's samples against real images (what
+  ``inrkit giraffe eval`` reports).
 * :func:`object_mesh` / :func:`write_mesh` — an object's surface as a mesh (PLY, OBJ, GLB).
 * :data:`PRESETS` — every official config; :func:`read_config` reads official YAML files.
 * :class:`Generator`, :class:`Giraffe`, :class:`GiraffeConfig` — the model itself.
@@ -18,6 +20,7 @@ from inrkit.lazy import lazy_exports
 if TYPE_CHECKING:
     from inrkit.giraffe.checkpoint import load, save
     from inrkit.giraffe.config import GiraffeConfig
+    from inrkit.giraffe.evaluate import evaluate_model
     from inrkit.giraffe.generator import Generator
     from inrkit.giraffe.mesh import object_mesh, write_mesh
     from inrkit.giraffe.model import Giraffe, GiraffeModel
@@ -34,6 +37,7 @@ __all__ = [
     "Giraffe",
     "GiraffeConfig",
     "GiraffeModel",
+    "evaluate_model",
     "load",
     "read_config",
     "object_mesh",
@@ -51,6 +55,7 @@ __getattr__, __dir__ = lazy_exports(
         "load": "inrkit.giraffe.checkpoint",
         "save": "inrkit.giraffe.checkpoint",
         "GiraffeConfig": "inrkit.giraffe.config",
+        "evaluate_model": "inrkit.giraffe.evaluate",
         "Generator": "inrkit.giraffe.generator",
         "object_mesh": "inrkit.giraffe.mesh",
         "write_mesh": "inrkit.giraffe.mesh",

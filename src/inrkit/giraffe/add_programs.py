@@ -34,7 +34,7 @@ def check_prior(prior: object) -> tuple[float, ...]:
     try:
         if isinstance(prior, str | bytes | dict):
             raise TypeError
-        items = list(prior)  # type: ignore[call-overload]
+        items = list(prior)  # pyright: ignore[reportArgumentType]  # TypeError is caught below
         if any(isinstance(p, bool) for p in items):
             raise TypeError
         values = tuple(float(p) for p in items)

@@ -4,12 +4,13 @@ As the official renderer: each animation frame is a grid of the N samples, five 
 2-pixel white gaps; back-and-forth programs play forward then backward; each sample also gets
 a strip of six frames side by side, the figures of the paper. Files are written atomically
 (temp file, then rename), so an interrupted run leaves no half-written file. MP4s go through
-:mod:`inrkit.io.video`, with the ffmpeg binary that the imageio-ffmpeg dependency ships.
+:mod:`inrkit.io.video_write`, with the ffmpeg binary that the imageio-ffmpeg dependency ships.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from fractions import Fraction
 from pathlib import Path
 from typing import BinaryIO
 
@@ -18,10 +19,16 @@ import torch
 from PIL import Image
 
 from inrkit.errors import InrkitError
-from inrkit.io import video
+from inrkit.giraffe.defaults import (
+    DEFAULT_N_SAMPLES,
+    DEFAULT_SEED,
+    DEFAULT_STEPS,
+    RENDER_FORMATS,
+)
+from inrkit.io import video_write
+from inrkit.io.ffmpeg import require_ffmpeg
 from inrkit.io.files import atomic_write
 from inrkit.io.grid import make_grid, to_pil
-from inrkit.io.video import ffmpeg_executable  # noqa: F401 (importable from here, as before)
 
 FPS = 30
 STRIP_FRAMES = 6
@@ -33,7 +40,7 @@ def playback(n_frames: int, add_reverse: bool) -> list[int]:
     return forward + forward[::-1] if add_reverse else forward
 
 
-def save_gif(fp: Path | BinaryIO, frames: list[Image.Image], fps: int = FPS) -> None:
+def save_gif(fp: Path | BinaryIO, frames: list[Image.Image], fps: float = FPS) -> None:
     """Write a looping animated GIF of ``frames`` to a path or binary file.
 
     GIF times are in hundredths of a second (30 fps becomes 30 ms a frame), and Pillow stores a
@@ -51,7 +58,7 @@ def save_gif(fp: Path | BinaryIO, frames: list[Image.Image], fps: int = FPS) -> 
     )
 
 
-def write_gif(path: Path, frames: list[Image.Image], fps: int = FPS) -> Path:
+def write_gif(path: Path, frames: list[Image.Image], fps: float = FPS) -> Path:
     """A looping animated GIF of ``frames`` at ``path``, written atomically."""
     return atomic_write(
         path, lambda tmp: save_gif(tmp, frames, fps), make_folders=True, os_error="cannot write"
@@ -60,12 +67,12 @@ def write_gif(path: Path, frames: list[Image.Image], fps: int = FPS) -> Path:
 
 def require_mp4() -> str:
     """The ffmpeg binary for MP4 output, or a one-line error saying how to get one."""
-    return video.require_ffmpeg("MP4 output")
+    return require_ffmpeg("MP4 output")
 
 
-def write_mp4(path: Path, frames: list[Image.Image], fps: int = FPS) -> Path:
+def write_mp4(path: Path, frames: list[Image.Image], fps: Fraction | float = FPS) -> Path:
     """An H.264 MP4 (yuv420p) of ``frames``, written atomically; odd sides padded to even."""
-    return video.write_mp4(path, (np.asarray(f.convert("RGB")) for f in frames), fps)
+    return video_write.write_mp4(path, (np.asarray(f.convert("RGB")) for f in frames), fps)
 
 
 def write_strip(path: Path, frames: Iterable[torch.Tensor]) -> Path:
@@ -77,9 +84,6 @@ def write_strip(path: Path, frames: Iterable[torch.Tensor]) -> Path:
 
 
 # ----- a whole program to files -------------------------------------------------------------
-FORMATS = ("gif", "mp4", "png")
-
-
 def output_paths(program: str, out_dir: Path, n_samples: int, fmt: str = "gif") -> list[Path]:
     """Files a program writes: ``D/NAME/NAME.gif`` (or ``.mp4``; none for png) and one strip
     ``D/NAME/NAME_0000.png`` per sample."""
@@ -93,9 +97,9 @@ def save_program(
     program: str,
     out_dir: str | Path,
     *,
-    n_samples: int = 15,
-    steps: int = 32,
-    seed: int = 0,
+    n_samples: int = DEFAULT_N_SAMPLES,
+    steps: int = DEFAULT_STEPS,
+    seed: int = DEFAULT_SEED,
     fmt: str = "gif",
     progress: bool = False,
     precision: str = "fp32",
@@ -115,8 +119,8 @@ def save_program(
         program_name,
     )
 
-    if fmt not in FORMATS:
-        raise InrkitError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    if fmt not in RENDER_FORMATS:
+        raise InrkitError(f"unknown format {fmt!r} (known: {', '.join(RENDER_FORMATS)})")
     if fmt == "mp4":
         require_mp4()  # before spending minutes on rendering
     name = program_name(program)

@@ -84,7 +84,8 @@ def _numpy_scalar_globals() -> list[Any]:
     """What unpickling NumPy scalars needs: the scalar constructor under its numpy 1 and 2
     names, and dtypes. It rebuilds a number from bytes and cannot run other code."""
     core = getattr(np, "_core", None) or np.core
-    scalar = core.multiarray.scalar
+    # np.core is numpy 1's name (numpy 2 has _core); numpy 2's stub of np.core has no multiarray.
+    scalar = core.multiarray.scalar  # pyright: ignore[reportAttributeAccessIssue]
     dtypes = [type(np.dtype(c)) for c in ("f8", "f4", "f2", "i8", "i4", "i2", "u1", "b1")]
     return [
         (scalar, "numpy.core.multiarray.scalar"),

@@ -37,8 +37,8 @@ from inrkit.data.layouts import image_glob
 from inrkit.errors import InrkitError
 from inrkit.giraffe.generator import Generator
 from inrkit.giraffe.programs import generator_of
-from inrkit.metrics.frechet import frechet_distance_to_features, gaussian_stats
-from inrkit.metrics.image_sets import MIN_IMAGES, small_set_note
+from inrkit.metrics.frechet import MIN_IMAGES, frechet_distance_to_features, gaussian_stats
+from inrkit.metrics.image_sets import small_set_note
 from inrkit.metrics.inception import FIDInceptionV3, inception_features
 from inrkit.metrics.kid import N_SUBSETS as KID_SUBSETS
 from inrkit.metrics.kid import SUBSET_SIZE as KID_SUBSET_SIZE
@@ -211,12 +211,17 @@ def evaluate(
     if baseline:  # the baseline set is one image repeated: its features are one forward pass
         fake_features["mean_image"] = np.repeat(features(sets["mean_image"][:1]), n, axis=0)
     if "KID" in wanted:
+        assert real_features is not None  # measured above whenever KID is wanted
         report.metrics["KID"] = {}
         for name, feats in fake_features.items():
             mean, std = kernel_inception_distance(feats, real_features, seed=seed)
             report.metrics["KID"][name] = {"mean": mean, "std": std}
     if "FID" in wanted:
-        mu, sigma = fid_stats if fid_stats is not None else gaussian_stats(real_features)
+        if fid_stats is not None:
+            mu, sigma = fid_stats
+        else:
+            assert real_features is not None  # measured above when no statistics are given
+            mu, sigma = gaussian_stats(real_features)
         report.metrics["FID"] = {
             name: frechet_distance_to_features(feats, mu, sigma)
             for name, feats in fake_features.items()

@@ -171,8 +171,9 @@ class Generator(nn.Module):
         """
         if not_render_background and only_render_background:
             raise ValueError("not_render_background and only_render_background exclude each other")
-        codes = tuple(latent_codes)
-        batch, n_boxes = codes[0].shape[:2]
+        z_shape_obj, z_app_obj, z_shape_bg, z_app_bg = latent_codes
+        scales, translations, rotations = transformations
+        batch, n_boxes = z_shape_obj.shape[:2]
         res = self.resolution_vol
         camera_world, pixels_world = cam.pixel_rays(res, camera_matrices[0], camera_matrices[1])
         di = depth_samples(
@@ -181,11 +182,11 @@ class Generator(nn.Module):
         if mode == "training":
             di = jitter_depths(di)
         scene = RenderInputs(
-            codes=codes,
+            codes=(z_shape_obj, z_app_obj, z_shape_bg, z_app_bg),
             camera_world=camera_world,
             pixels_world=pixels_world,
             di=di,
-            transformations=tuple(transformations),
+            transformations=(scales, translations, rotations),
             bg_rotation=bg_rotation,
             n_objects=0 if only_render_background else n_boxes,
             background=not not_render_background,

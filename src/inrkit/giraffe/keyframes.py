@@ -42,7 +42,8 @@ from typing import Any
 import yaml
 
 from inrkit.errors import file_error
-from inrkit.giraffe.sliders import MAX_SEED, FrameSliders, ObjectSliders, SeedCode
+from inrkit.giraffe.defaults import DEFAULT_FPS, INTERPOLATIONS, MAX_FPS, MAX_FRAMES, MAX_SEED
+from inrkit.giraffe.sliders import FrameSliders, ObjectSliders, SeedCode
 
 OBJECT_SLIDERS = ("rotation", "translation_x", "translation_depth", "scale")
 CAMERA_SLIDERS = ("elevation", "azimuth", "radius")
@@ -50,11 +51,6 @@ SEEDS = ("shape_seed", "appearance_seed")
 OBJECT_FIELDS = (*OBJECT_SLIDERS, *SEEDS)
 KEYFRAME_FIELDS = ("time", *OBJECT_SLIDERS, *CAMERA_SLIDERS, *SEEDS, "objects")
 PATH_FIELDS = ("keyframes", "interpolation", "fps", "frames")
-INTERPOLATIONS = ("linear", "smooth")
-DEFAULT_FPS = 24.0
-MAX_FPS = 60.0
-MAX_FRAMES = 5000
-"""Most frames a path may make (about 3.5 minutes at 24 fps)."""
 MAX_KEYFRAMES = 10_000
 MAX_OBJECTS = 64
 MAX_FILE_BYTES = 1 << 20
@@ -345,8 +341,11 @@ def slider_at(keys: Sequence[tuple[float, float]], t: float, smooth: bool) -> fl
     return min(max(value, 0.0), 1.0)  # the spline may overshoot between keys
 
 
-def code_at(keys: Sequence[tuple[float, int]], t: float, smooth: bool) -> SeedCode:
-    """A seed track at time ``t``: the keyed seed, or a slerp weight between two of them."""
+def code_at(keys: Sequence[tuple[float, float]], t: float, smooth: bool) -> SeedCode:
+    """A seed track at time ``t``: the keyed seed, or a slerp weight between two of them.
+
+    ``keys`` are (time, seed) pairs; seeds are read as ints (YAML may give ``3.0``).
+    """
     if not keys:
         return SeedCode(0)
     seg = _segment(keys, t)

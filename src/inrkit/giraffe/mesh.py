@@ -28,13 +28,18 @@ import numpy as np
 import torch
 
 from inrkit.errors import InrkitError, file_error
+from inrkit.giraffe.defaults import (
+    DEFAULT_RESOLUTION,
+    MAX_RESOLUTION,
+    MAX_SEED,
+    MESH_FORMATS,
+    MIN_RESOLUTION,
+)
 from inrkit.giraffe.programs import generator_of
 from inrkit.giraffe.rendering import BOX_PADDING
-from inrkit.giraffe.sliders import MAX_SEED, seed_codes
+from inrkit.giraffe.sliders import seed_codes
 from inrkit.io.files import atomic_write
 
-MESH_FORMATS = (".ply", ".obj", ".glb")
-MIN_RESOLUTION, MAX_RESOLUTION = 8, 512
 CHUNK = 1 << 16
 """Grid points per field call: memory beyond the grid itself stays at a few MB."""
 
@@ -125,7 +130,7 @@ def object_mesh(
     *,
     seed: int = 0,
     object_index: int = 0,
-    resolution: int = 64,
+    resolution: int = DEFAULT_RESOLUTION,
     threshold: float | None = None,
     chunk: int = CHUNK,
 ) -> ObjectMesh:

@@ -24,6 +24,8 @@ class Blur(nn.Module):
     The taps live in the buffer ``f`` because the official module stores them there.
     """
 
+    f: torch.Tensor  # a buffer: register_buffer gives its type to no checker
+
     def __init__(self) -> None:
         super().__init__()
         self.register_buffer("f", torch.tensor([1.0, 2.0, 1.0]))
@@ -106,7 +108,8 @@ class NeuralRenderer(nn.Module):
         RGB path, a sum over the blocks, stays fp32.
         """
         net = self.conv_in(x) if hasattr(self, "conv_in") else x
-        rgb = self.upsample_rgb(self.conv_rgb[0](x)) if self.use_rgb_skip else None
+        # conv_rgb is a ModuleList with use_rgb_skip (pyright sees ModuleList | Conv2d).
+        rgb = self.upsample_rgb(self.conv_rgb[0](x)) if self.use_rgb_skip else None  # pyright: ignore[reportIndexIssue]
         if dtype != torch.float32:
             net = net.to(dtype, memory_format=torch.channels_last)
         for idx, layer in enumerate(self.conv_layers):
@@ -116,7 +119,7 @@ class NeuralRenderer(nn.Module):
                 hid = self.norms[idx](hid)
             net = F.leaky_relu(hid, 0.2)
             if rgb is not None:
-                rgb = rgb + self.conv_rgb[idx + 1](net.float())
+                rgb = rgb + self.conv_rgb[idx + 1](net.float())  # pyright: ignore[reportIndexIssue]  # as above
                 if idx < len(self.conv_layers) - 1:
                     rgb = self.upsample_rgb(rgb)
         if rgb is None:

@@ -20,13 +20,13 @@ from tqdm import tqdm
 
 from inrkit.errors import InrkitError, file_error
 from inrkit.giraffe.animation import (
-    FORMATS,
     STRIP_FRAMES,
     require_mp4,
     write_gif,
     write_mp4,
     write_strip,
 )
+from inrkit.giraffe.defaults import RENDER_FORMATS
 from inrkit.giraffe.keyframes import (
     KeyframePath,
     check_objects,
@@ -150,8 +150,8 @@ def save_path(
         precision, **options: As :func:`render_path`.
     """
     check_precision(precision)
-    if fmt not in FORMATS:
-        raise InrkitError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    if fmt not in RENDER_FORMATS:
+        raise InrkitError(f"unknown format {fmt!r} (known: {', '.join(RENDER_FORMATS)})")
     if fmt == "mp4":
         require_mp4()  # before spending minutes on rendering
     path = resolve_path(path, **options)

@@ -27,6 +27,15 @@ from inrkit.giraffe.add_programs import (
     plan_render_add_clevr6,
     plan_render_add_clevr10,
 )
+from inrkit.giraffe.defaults import (
+    ALIASES,
+    DEFAULT_N_SAMPLES,
+    DEFAULT_SEED,
+    DEFAULT_STEPS,
+    MAX_SAMPLES,
+    MAX_STEPS,
+    PROGRAM_NAMES,
+)
 from inrkit.giraffe.generator import Generator
 from inrkit.giraffe.plan import SAMPLE_TMP, Plan
 from inrkit.nn.precision import check_precision, compute_dtype
@@ -193,21 +202,27 @@ def plan_render_camera_elevation(gen: Generator, b: int, steps: int) -> Plan:
     )
 
 
-PROGRAMS: dict[str, Callable[..., Plan]] = {
-    "object_rotation": plan_object_rotation,
-    "object_translation_horizontal": plan_object_translation_horizontal,
-    "object_translation_vertical": plan_object_translation_vertical,
-    "interpolate_app": plan_interpolate_app,
-    "interpolate_shape": plan_interpolate_shape,
-    "interpolate_app_bg": plan_interpolate_app_bg,
-    "object_translation_circle": plan_object_translation_circle,
-    "render_camera_elevation": plan_render_camera_elevation,
-    "render_add_cars": plan_render_add_cars,
-    "render_add_clevr10": plan_render_add_clevr10,
-    "render_add_clevr6": plan_render_add_clevr6,
-}
-ALIASES = {"object_translation_depth": "object_translation_vertical"}
-MAX_SAMPLES, MAX_STEPS = 256, 1000
+# In the order of PROGRAM_NAMES: plan_<name> for each name.
+PROGRAMS: dict[str, Callable[..., Plan]] = dict(
+    zip(
+        PROGRAM_NAMES,
+        (
+            plan_object_rotation,
+            plan_object_translation_horizontal,
+            plan_object_translation_vertical,
+            plan_interpolate_app,
+            plan_interpolate_shape,
+            plan_interpolate_app_bg,
+            plan_object_translation_circle,
+            plan_render_camera_elevation,
+            plan_render_add_cars,
+            plan_render_add_clevr10,
+            plan_render_add_clevr6,
+        ),
+        strict=True,
+    )
+)
+"""Official program name -> the function that plans its frames."""
 MAX_BYTES = 4 * 2**30
 """Largest result (frames in memory) a program may build before it is refused as absurd."""
 
@@ -247,9 +262,9 @@ def check_counts(n_samples: int, steps: int) -> None:
 def make_plan(
     gen: Generator,
     program: str,
-    n_samples: int = 15,
-    steps: int = 32,
-    seed: int = 0,
+    n_samples: int = DEFAULT_N_SAMPLES,
+    steps: int = DEFAULT_STEPS,
+    seed: int = DEFAULT_SEED,
     *,
     object_existence_prior: Sequence[float] | None = None,
 ) -> Plan:
@@ -281,8 +296,9 @@ def make_plan(
 
 
 def generator_of(model: object) -> Generator:
-    """The generator that renders: a loaded model's averaged one, or ``model`` itself."""
-    gen = getattr(model, "generator", model)
+    """The generator that renders: ``model.render_generator`` (a loaded model's or network's
+    averaged one, when it keeps an average), or ``model`` itself."""
+    gen = getattr(model, "render_generator", model)
     if not isinstance(gen, Generator):
         raise TypeError(f"expected a GiraffeModel or Generator, got {type(model).__name__}")
     return gen
@@ -329,9 +345,9 @@ def render(
     model: object,
     program: str,
     *,
-    n_samples: int = 15,
-    steps: int = 32,
-    seed: int = 0,
+    n_samples: int = DEFAULT_N_SAMPLES,
+    steps: int = DEFAULT_STEPS,
+    seed: int = DEFAULT_SEED,
     return_alpha_map: bool = False,
     progress: bool = False,
     precision: str = "fp32",

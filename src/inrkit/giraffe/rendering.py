@@ -1,4 +1,4 @@
-"""Volume rendering of composed feature fields, as pure functions (GIRAFFE Sec. 3.2-3.3).
+"""Volume-rendering math with no network in it: depths, boxes, Eq. 4-6 (GIRAFFE Sec. 3.2-3.3).
 
 The split with :mod:`inrkit.giraffe.volume_render`: this module is the math on samples and
 rays that needs no network (depths, points in box coordinates, composition Eq. 4-5, the
@@ -12,6 +12,8 @@ the camera centre to the image plane, so distances are scaled by that vector's l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 import torch.nn.functional as F
 
@@ -20,7 +22,7 @@ BOX_PADDING = 0.1
 
 
 def depth_samples(
-    depth_range: tuple[float, float],
+    depth_range: Sequence[float],
     n_steps: int,
     batch: int,
     n_rays: int,

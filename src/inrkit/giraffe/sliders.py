@@ -6,7 +6,7 @@ position and a size, each a fraction in [0, 1] of the model's range (as the offi
 ``get_transformations`` sliders), the camera's elevation, azimuth and distance (``get_camera``)
 and latent codes named by seeds. :func:`render_sliders` turns a list of such frames into images;
 everything that renders sliders calls it (the server's frames and GIF export, ``inrkit giraffe
-render --path``, the slider report of :mod:`inrkit.giraffe.controls`). :func:`sweep_frames`
+render --path``, the slider report of :mod:`inrkit.giraffe.controllability`). :func:`sweep_frames`
 makes the frames of a looping animation of one slider (Sec. 4.2's controllable animations,
 started at the slider's current value).
 
@@ -31,7 +31,6 @@ from inrkit.nn.precision import check_precision, compute_dtype
 
 RENDER_BATCH = 8
 """Frames per generator call; a stop request is checked between calls."""
-MAX_SEED = 2**63 - 1
 SWEEPABLE = ("rotation", "translation_x", "translation_depth", "scale", "elevation")
 """The sliders :func:`sweep_frames` can animate."""
 

@@ -129,7 +129,8 @@ def train_step(
 def _epoch_indices(n: int, epoch: int, seed: int, info: distributed.DistInfo) -> list[int]:
     """This process's sample order in ``epoch``: a function of (seed, epoch, rank) only."""
     if info.enabled:
-        sampler = DistributedSampler(range(n), info.world_size, info.rank, seed=seed)
+        # The sampler reads only len(): indices stand in for the data set.
+        sampler = DistributedSampler(range(n), info.world_size, info.rank, seed=seed)  # pyright: ignore[reportArgumentType]
         sampler.set_epoch(epoch)
         return list(sampler)
     generator = torch.Generator().manual_seed(seed * 100_003 + epoch)
@@ -332,6 +333,7 @@ def _train(
                     # The record first: a kill between the two loses nothing, since a resume
                     # drops records past its checkpoint.
                     if record:
+                        assert history is not None  # made on the main process
                         record = {"it": it, "epoch": epoch, **record}
                         record["time_s"] = round(time.perf_counter() - t0, 2)
                         history.append(record)

@@ -11,11 +11,11 @@ import copy
 import math
 
 import torch
-from torch import nn
 
 from inrkit.errors import InrkitError
 from inrkit.giraffe.data import ImagesDataset
 from inrkit.giraffe.evaluate import evaluate, sample_images
+from inrkit.giraffe.generator import Generator
 from inrkit.giraffe.train_config import GiraffeTrainConfig
 from inrkit.train.state import rng_state, seed_everything, set_rng_state
 
@@ -77,7 +77,7 @@ class Validator:
                 self.extractor, self.reals, batch_size=self.batch
             ).numpy()
 
-    def __call__(self, gen: nn.Module) -> dict[str, float]:
+    def __call__(self, gen: Generator) -> dict[str, float]:
         """{metric: value}: the selection metric, and ``fid_score`` beside SWD when measured.
 
         The fakes are drawn as ``inrkit giraffe eval`` draws them (:func:`sample_images`, but

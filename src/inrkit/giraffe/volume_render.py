@@ -1,8 +1,9 @@
-"""The feature image of a scene: object and background fields composed and volume-rendered.
+"""Volume rendering that calls the fields: a scene's feature image from its object and
+background fields evaluated on the rays (the network-free math: :mod:`inrkit.giraffe.rendering`).
 
-GIRAFFE Sec. 3.3 (Eq. 4-6). This module evaluates the fields (``nn.Module`` calls); the
-network-free math it applies to their output (composition, integration weights, points in box
-coordinates) is in :mod:`inrkit.giraffe.rendering`. Two paths give the same result:
+GIRAFFE Sec. 3.3 (Eq. 4-6). This module makes the ``nn.Module`` calls and applies the pure
+functions of :mod:`~inrkit.giraffe.rendering` (composition, integration weights, points in box
+coordinates) to their output. Two paths give the same result:
 
 * :func:`render_dense` is the official algorithm step by step: every object field is evaluated
   at every sample of every ray, densities outside the object's padded box are then zeroed, and

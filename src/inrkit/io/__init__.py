@@ -1,4 +1,6 @@
-"""Images in and out: safe reading, mode conversion to float RGB, atomic writing."""
+"""Files in and out: images (the names below: safe reading, modes to float RGB, atomic saving);
+its modules also hold video through ffmpeg, checkpoints, YAML, downloads, archives, the cache.
+"""
 
 from typing import TYPE_CHECKING
 

@@ -36,15 +36,8 @@ import numpy as np
 from inrkit.errors import InrkitError, file_error
 from inrkit.io.files import atomic_write
 from inrkit.io.images import DEFAULT_MAX_INPUT_PIXELS
-from inrkit.io.video import (
-    DEFAULT_CRF,
-    FrameReader,
-    Mp4Writer,
-    concat_mp4,
-    copy_audio,
-    count_frames,
-    probe,
-)
+from inrkit.io.video_read import FrameReader, count_frames, probe
+from inrkit.io.video_write import DEFAULT_CRF, Mp4Writer, concat_mp4, copy_audio
 
 JOB_VERSION = 1
 DEFAULT_SEGMENT_FRAMES = 120  # 4-5 s of video: at most that is redone after a kill
@@ -309,6 +302,7 @@ def run_video_job(
     resume: bool = False,
     overwrite: bool = False,
     progress: bool | None = None,
+    on_progress: Callable[[int, int], object] | None = None,
 ) -> Path:
     """Write ``job.dst``: every frame in the range through ``transform``, audio copied.
 
@@ -318,6 +312,8 @@ def run_video_job(
             match); without, such work is an error unless ``overwrite``.
         overwrite: Replace an existing ``dst`` (and start over from any interrupted work).
         progress: A tqdm bar over frames with frames/s and ETA (``None``: on a terminal).
+        on_progress: Called as ``on_progress(done, total)`` after each frame is encoded (frames
+            of resumed segments count as done).
 
     Raises:
         InrkitError: bad or changed input, settings that differ from the work to resume, an
@@ -345,7 +341,7 @@ def run_video_job(
                 disable=None if progress is None else not progress,
                 dynamic_ncols=True,
             ) as bar:
-                _encode_segments(job, work, done, transform, bar.update)
+                _encode_segments(job, work, done, transform, bar.update, on_progress)
             segments = [_segment(work, k) for k in range(job.n_segments)]
             atomic_write(
                 job.dst,
@@ -368,6 +364,7 @@ def _encode_segments(
     done: int,
     transform: Callable[[np.ndarray], np.ndarray],
     step: Callable[[int], object],
+    on_progress: Callable[[int, int], object] | None,
 ) -> None:
     """Encode segments ``done`` .. last, decoding the input once from the first needed frame."""
     first = job.frames[0] + done * job.segment_frames
@@ -387,9 +384,11 @@ def _encode_segments(
                     b_frames=False,
                     name=job.dst,
                 ) as out:
-                    for _ in range(count):
+                    for i in range(count):
                         out.write(transform(next(frames)))
                         step(1)
+                        if on_progress is not None:
+                            on_progress(start - job.frames[0] + i + 1, job.n_frames)
                 with open(tmp, "rb") as f:
                     os.fsync(f.fileno())
                 os.replace(tmp, final)

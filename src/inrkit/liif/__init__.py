@@ -4,6 +4,7 @@ Public entry points:
 
 * :func:`load` / :func:`save` — checkpoints in the official format, read safely.
 * :func:`upscale` — any image to any scale or size, tiled and chunked in bounded memory.
+* :func:`upscale_video` — a video, frame by frame, into a resumable H.264 MP4.
 * :func:`make_model` — build a model from an official spec ``{'name', 'args'}``.
 * :class:`LIIF`, :class:`MetaSR` — the modules themselves.
 """
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from inrkit.liif.metasr import MetaSR
     from inrkit.liif.model import LIIF
     from inrkit.liif.spec import make_model
+    from inrkit.liif.video import upscale_video
 
 __all__ = [
     "LIIF",
@@ -28,6 +30,7 @@ __all__ = [
     "output_size",
     "save",
     "upscale",
+    "upscale_video",
 ]
 
 # Imported on first use, so that a torch-free submodule can be imported on its own.
@@ -42,5 +45,6 @@ __getattr__, __dir__ = lazy_exports(
         "MetaSR": "inrkit.liif.metasr",
         "LIIF": "inrkit.liif.model",
         "make_model": "inrkit.liif.spec",
+        "upscale_video": "inrkit.liif.video",
     },
 )

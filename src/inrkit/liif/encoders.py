@@ -32,7 +32,8 @@ class MeanShift(nn.Conv2d):
     def __init__(self, rgb_range: float, sign: int = -1) -> None:
         super().__init__(3, 3, kernel_size=1)
         self.weight.data = torch.eye(3).view(3, 3, 1, 1)
-        self.bias.data = sign * rgb_range * torch.tensor(_DIV2K_MEAN)
+        # Conv2d's bias is typed Optional; it is there (bias=True by default).
+        self.bias.data = sign * rgb_range * torch.tensor(_DIV2K_MEAN)  # pyright: ignore[reportOptionalMemberAccess]
         for p in self.parameters():
             p.requires_grad = False
 

@@ -13,47 +13,57 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from inrkit.errors import InrkitError
 from inrkit.io.yaml_files import read_inherited
+from inrkit.liif.config_types import DataNorm, DataSpec, EvalProtocol
 
-_EVAL_TYPE = re.compile(r"^(div2k|benchmark)-([1-9]\d*)$")
 # Official configs point at ./load/...; ``--root DIR`` moves that folder.
 _LOAD_PREFIX = re.compile(r"^(\./)?load(/|$)")
 
 
 @dataclass(frozen=True)
 class LiifTestConfig:
-    """An official LIIF test config (``configs/test/test-*.yaml``)."""
+    """An official LIIF test config (``configs/test/test-*.yaml``).
 
-    test_dataset: dict[str, Any]
+    An official dict given to the constructor (or ``dataclasses.replace``) for
+    ``test_dataset`` or ``data_norm`` is parsed into its typed block.
+    """
+
+    test_dataset: DataSpec
     """``{'dataset': {name, args}, 'wrapper': {name, args}, 'batch_size'}``."""
-    data_norm: dict[str, Any] | None = None
+    data_norm: DataNorm | None = None
     """Input / output normalisation ``(x - sub) / div``; None: none (official default)."""
     eval_type: str | None = None
     """PSNR protocol: None (plain RGB), ``div2k-N`` or ``benchmark-N``."""
     eval_bsize: int | None = None
     """Queries per decoder batch (None: all at once)."""
 
+    def __post_init__(self) -> None:
+        if isinstance(self.test_dataset, Mapping):
+            spec = DataSpec.parse(self.test_dataset, "LiifTestConfig.test_dataset")
+            object.__setattr__(self, "test_dataset", spec)
+        if isinstance(self.data_norm, Mapping):
+            norm = DataNorm.parse(self.data_norm, "LiifTestConfig.data_norm")
+            object.__setattr__(self, "data_norm", norm)
 
-def _check_norm(norm: Any, source: str) -> None:
-    if norm is None:
-        return
-    for key in ("inp", "gt"):
-        part = norm.get(key) if isinstance(norm, dict) else None
-        for op in ("sub", "div"):
-            values = part.get(op) if isinstance(part, dict) else None
-            if (
-                not isinstance(values, list)
-                or not values
-                or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
-            ):
-                raise InrkitError(f"{source}: data_norm.{key}.{op} must be a list of numbers")
-            if op == "div" and any(v == 0 for v in values):
-                raise InrkitError(f"{source}: data_norm.{key}.div must not contain 0")
+    @property
+    def eval_protocol(self) -> EvalProtocol:
+        """How PSNR is computed (``eval_type``, ``eval_bsize``)."""
+        return EvalProtocol(self.eval_type, self.eval_bsize)
+
+    def to_official(self) -> dict[str, Any]:
+        """The config in the official structure, as plain data."""
+        norm = None if self.data_norm is None else self.data_norm.to_official()
+        return {
+            "test_dataset": self.test_dataset.to_official(),
+            "data_norm": norm,
+            **self.eval_protocol.to_official(),
+        }
 
 
 def parse_test_config(data: dict[str, Any], source: str = "config") -> LiifTestConfig:
@@ -70,32 +80,36 @@ def parse_test_config(data: dict[str, Any], source: str = "config") -> LiifTestC
         raise InrkitError(
             f"{source}: 'test_dataset' must be a mapping with 'dataset' and 'wrapper'"
         )
-    batch = spec.get("batch_size", 1)
-    if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
-        raise InrkitError(
-            f"{source}: test_dataset.batch_size must be a positive integer, got {batch!r}"
-        )
+    test_dataset = DataSpec.parse(spec, f"{source}: test_dataset")
     from inrkit.data.specs import check_dataset_spec  # imports torch: not at module level
 
-    check_dataset_spec(spec, f"{source}: test_dataset")
-    eval_type = data.get("eval_type")
-    if eval_type is not None and not (isinstance(eval_type, str) and _EVAL_TYPE.match(eval_type)):
-        raise InrkitError(f"{source}: eval_type must be div2k-N or benchmark-N, got {eval_type!r}")
-    bsize = data.get("eval_bsize")
-    if bsize is not None and (not isinstance(bsize, int) or isinstance(bsize, bool) or bsize < 1):
-        raise InrkitError(f"{source}: eval_bsize must be a positive integer, got {bsize!r}")
-    _check_norm(data.get("data_norm"), source)
-    return LiifTestConfig(**copy.deepcopy(data))
+    check_dataset_spec(test_dataset.to_official(), f"{source}: test_dataset")
+    protocol = EvalProtocol.parse(data, source)
+    norm = data.get("data_norm")
+    return LiifTestConfig(
+        test_dataset,
+        None if norm is None else DataNorm.parse(norm, f"{source}: data_norm"),
+        protocol.eval_type,
+        protocol.eval_bsize,
+    )
 
 
-def rebase_load_paths(spec: dict[str, Any], root: str | Path) -> dict[str, Any]:
-    """A copy of a dataset spec whose ``./load/...`` path arguments point under ``root``."""
-    spec = copy.deepcopy(spec)
-    args = (spec.get("dataset") or {}).get("args") or {}
-    for key, value in args.items():
-        if isinstance(value, str) and _LOAD_PREFIX.match(value):
-            args[key] = str(Path(root) / _LOAD_PREFIX.sub("", value))
-    return spec
+def rebase_load_paths(spec: DataSpec | dict[str, Any], root: str | Path) -> Any:
+    """A copy of a dataset spec whose ``./load/...`` path arguments point under ``root``.
+
+    Returns a :class:`DataSpec` for a :class:`DataSpec`, the official dict for a dict.
+    """
+    typed = spec if isinstance(spec, DataSpec) else DataSpec.parse(spec, "test_dataset")
+    if typed.dataset is None:
+        return copy.deepcopy(spec)
+    args = {
+        key: str(Path(root) / _LOAD_PREFIX.sub("", value))
+        if isinstance(value, str) and _LOAD_PREFIX.match(value)
+        else value
+        for key, value in typed.dataset.args.items()
+    }
+    moved = replace(typed, dataset=replace(typed.dataset, args=args))
+    return moved if isinstance(spec, DataSpec) else moved.to_official()
 
 
 def load_test_config(path: str | Path, root: str | Path | None = None) -> LiifTestConfig:

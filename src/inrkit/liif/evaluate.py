@@ -16,22 +16,31 @@ from typing import Any
 import numpy as np
 import torch
 from PIL import Image
-from torch.utils.data import DataLoader
 
-from inrkit.data.sr_wrappers import resize_fn
+from inrkit.data.sr_wrappers import SizedDataset, resize_fn
 from inrkit.errors import InrkitError
+from inrkit.liif.config_types import DataNorm
 from inrkit.liif.inference import DEFAULT_CHUNK, DEFAULT_TILE, upscale_tensor
 from inrkit.metrics.psnr import calc_psnr, protocol_shave
 from inrkit.metrics.ssim import WINDOW, calc_ssim
 
 
-def norm_tensors(data_norm: dict[str, Any], device: torch.device) -> dict[str, torch.Tensor]:
-    """``inp_sub``, ``inp_div``, ``gt_sub``, ``gt_div`` shaped to broadcast like the official."""
+def norm_tensors(
+    data_norm: DataNorm | Mapping[str, Any], device: torch.device
+) -> dict[str, torch.Tensor]:
+    """``inp_sub``, ``inp_div``, ``gt_sub``, ``gt_div`` shaped to broadcast like the official.
+
+    ``data_norm`` is a :class:`DataNorm` or its official form (parsed here).
+    """
+    if not isinstance(data_norm, DataNorm):
+        data_norm = DataNorm.parse(data_norm, "data_norm")
     out = {}
+    # inp: (B, 3, h, w) images; gt: (B, Q, 3) sampled pixels.
     for key, shape in (("inp", (1, -1, 1, 1)), ("gt", (1, 1, -1))):
+        side = getattr(data_norm, key)
         for op in ("sub", "div"):
             out[f"{key}_{op}"] = torch.tensor(
-                data_norm[key][op], dtype=torch.float32, device=device
+                getattr(side, op), dtype=torch.float32, device=device
             ).view(*shape)
     return out
 
@@ -47,21 +56,21 @@ def _metric(eval_type: str | None):
 
 @torch.no_grad()
 def eval_psnr(
-    loader: DataLoader,
+    loader: Iterable[Mapping[str, torch.Tensor]],
     model: torch.nn.Module,
-    data_norm: dict[str, Any] | None,
+    data_norm: DataNorm | Mapping[str, Any] | None,
     eval_type: str | None = None,
     eval_bsize: int | None = None,
     device: torch.device | None = None,
 ) -> float:
     """Mean PSNR over a loader of wrapped samples, weighted by batch size (official).
 
-    ``data_norm`` None means no normalisation (``sub`` 0, ``div`` 1), as the official.
+    ``loader`` yields batches ``{'inp', 'coord', 'cell', 'gt'}`` (a DataLoader, or one wrapped
+    in a progress bar). ``data_norm`` None means no normalisation (``sub`` 0, ``div`` 1), as the
+    official.
     """
     device = device or next(model.parameters()).device
-    if data_norm is None:
-        data_norm = {"inp": {"sub": [0], "div": [1]}, "gt": {"sub": [0], "div": [1]}}
-    norm = norm_tensors(data_norm, device)
+    norm = norm_tensors(DataNorm.identity() if data_norm is None else data_norm, device)
     metric, _ = _metric(eval_type)
     model.eval()
     total, count = 0.0, 0
@@ -71,12 +80,14 @@ def eval_psnr(
         if eval_bsize is None:
             pred = model(inp, batch["coord"], batch["cell"])
         else:
-            feat = model.encode(inp)
-            coord, cell = batch["coord"], batch["cell"]
+            # LIIF and MetaSR define encode and query (pyright: nn.Module's attributes are typed
+            # Tensor | Module, and a Tensor is not callable).
+            feat = model.encode(inp)  # pyright: ignore[reportCallIssue]
+            coord, cell, b = batch["coord"], batch["cell"], eval_bsize
             pred = torch.cat(
                 [
-                    model.query(feat, coord[:, q : q + eval_bsize], cell[:, q : q + eval_bsize])
-                    for q in range(0, coord.shape[1], eval_bsize)
+                    model.query(feat, coord[:, q : q + b], cell[:, q : q + b])  # pyright: ignore[reportCallIssue]
+                    for q in range(0, coord.shape[1], b)
                 ],
                 dim=1,
             )
@@ -133,7 +144,7 @@ def crop_paired(lr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
 def bicubic_upsample(lr: torch.Tensor, out_hw: tuple[int, int]) -> torch.Tensor:
     """(3, h, w) in [0, 1] -> (3, H, W): PIL's bicubic resize of the 8-bit image (the baseline)."""
     arr = lr.mul(255).round().clamp(0, 255).byte().permute(1, 2, 0).cpu().numpy()
-    out = Image.fromarray(arr).resize((out_hw[1], out_hw[0]), Image.BICUBIC)
+    out = Image.fromarray(arr).resize((out_hw[1], out_hw[0]), Image.Resampling.BICUBIC)
     return torch.from_numpy(np.asarray(out).copy()).permute(2, 0, 1).float() / 255
 
 
@@ -158,9 +169,9 @@ def score(sr: torch.Tensor, hr: torch.Tensor, protocol: str, scale: float) -> di
 def _each(items: Iterable[Any]) -> Iterator[Any]:
     """Items of a list, a generator or a map-style data set (``ImageFolder`` wraps its index
     around instead of raising IndexError, so plain iteration would never stop)."""
-    if hasattr(items, "__len__") and hasattr(items, "__getitem__"):
-        for i in range(len(items)):  # type: ignore[arg-type]
-            yield items[i]  # type: ignore[index]
+    if isinstance(items, SizedDataset):  # has __len__ and __getitem__
+        for i in range(len(items)):
+            yield items[i]
     else:
         yield from items
 

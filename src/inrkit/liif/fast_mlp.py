@@ -32,10 +32,11 @@ def blend(preds: list[torch.Tensor], areas: list[torch.Tensor]) -> torch.Tensor:
     total = torch.stack(areas).sum(dim=0)
     if len(areas) == 4:
         areas = [areas[3], areas[2], areas[1], areas[0]]
-    out = 0
-    for pred, area in zip(preds, areas, strict=True):
-        out = out + pred * (area / total).unsqueeze(-1)
-    return out  # type: ignore[return-value]
+    weights = [(area / total).unsqueeze(-1) for area in areas]
+    out = preds[0] * weights[0]
+    for pred, weight in zip(preds[1:], weights[1:], strict=True):
+        out = out + pred * weight
+    return out
 
 
 def blend_weights(areas: list[torch.Tensor]) -> list[torch.Tensor]:

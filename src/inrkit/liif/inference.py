@@ -41,7 +41,7 @@ def output_size(
     size: tuple[int, int] | None = None,
     width: int | None = None,
     height: int | None = None,
-    max_pixels: int = DEFAULT_MAX_OUTPUT_PIXELS,
+    max_pixels: float = DEFAULT_MAX_OUTPUT_PIXELS,
 ) -> tuple[int, int]:
     """Validate the wanted size and return the output (H, W).
 
@@ -63,7 +63,8 @@ def output_size(
     elif width is not None:
         out = (max(1, round_half_up(h * width / w)), width)
     else:
-        out = (height, max(1, round_half_up(w * height / h)))  # type: ignore[operator]
+        assert height is not None  # exactly one of the four is given (checked above)
+        out = (height, max(1, round_half_up(w * height / h)))
     for side in out:
         if not isinstance(side, int) or isinstance(side, bool) or side < 1:
             raise InrkitError(f"output size must be at least 1x1 pixels, got {out[0]}x{out[1]}")
@@ -156,12 +157,14 @@ def predict_reference(
     coord = make_coord(out_hw).to(inp.device).unsqueeze(0).expand(b, -1, -1)
     cell = torch.empty_like(coord)
     cell[..., 0], cell[..., 1] = 2 / out_hw[0], 2 / out_hw[1]
+    # LIIF and MetaSR define encode and query (pyright: nn.Module's attributes are typed
+    # Tensor | Module, and a Tensor is not callable).
     with autocast(dtype, inp.device):
-        feat = model.encode(inp).float()
+        feat = model.encode(inp).float()  # pyright: ignore[reportCallIssue]
     query = model.query_reference if isinstance(model, LIIF) else model.query
     pieces = []
     for q0 in range(0, coord.shape[1], chunk):
-        pieces.append(query(feat, coord[:, q0 : q0 + chunk], cell[:, q0 : q0 + chunk]))
+        pieces.append(query(feat, coord[:, q0 : q0 + chunk], cell[:, q0 : q0 + chunk]))  # pyright: ignore[reportCallIssue]
         if step is not None:
             step(pieces[-1].shape[1] * b)
     return torch.cat(pieces, dim=1).view(b, *out_hw, 3)
@@ -229,8 +232,7 @@ def upscale_tensor(
             if should_stop is not None and should_stop():
                 raise UpscaleStopped("upscale stopped before the end")
 
-        fast = isinstance(model, LIIF) and model.imnet is not None and not reference
-        if fast:
+        if isinstance(model, LIIF) and model.imnet is not None and not reference:
             out = _predict_fast(model, inp, out_hw, tile, chunk, step, dtype)
         else:
             out = predict_reference(model, inp, out_hw, max(chunk, 30000), step, dtype)
@@ -297,7 +299,7 @@ def upscale(
         The result as the same kind of image as ``image``.
     """
     rgb, back = _as_tensor(image)
-    out_hw = output_size(tuple(rgb.shape[-2:]), scale, size, width, height, max_pixels)
+    out_hw = output_size((rgb.shape[-2], rgb.shape[-1]), scale, size, width, height, max_pixels)
     was_training = model.training
     model.eval()
     try:

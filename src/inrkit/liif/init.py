@@ -47,12 +47,14 @@ def interpolating_init(model: nn.Module) -> None:
     if linears[-1].out_features != 3:
         raise InrkitError("init 'interpolating' needs a decoder with 3 outputs (RGB)")
 
-    head = encoder.head[0]
+    head, tail = encoder.head[0], encoder.body[-1]
+    # EDSR's first and last convolutions, both with a bias (said here for the type checker).
+    assert isinstance(head, nn.Conv2d) and head.bias is not None
+    assert isinstance(tail, nn.Conv2d) and tail.bias is not None
     head.weight[:3].zero_()
     head.bias[:3].zero_()
     for c in range(3):
         head.weight[c, c, 1, 1] = 1.0
-    tail = encoder.body[-1]
     tail.weight.zero_()
     tail.bias.zero_()
 

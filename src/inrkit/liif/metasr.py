@@ -20,7 +20,9 @@ class MetaSR(nn.Module):
     def __init__(self, encoder: nn.Module, hidden: int = 256) -> None:
         super().__init__()
         self.encoder = encoder
-        self.imnet = MLP(3, encoder.out_dim * 9 * 3, [hidden])
+        # Every encoder's out_dim is an int (pyright: nn.Module attributes are Tensor | Module).
+        code_dim: int = encoder.out_dim  # pyright: ignore[reportAssignmentType]
+        self.imnet = MLP(3, code_dim * 9 * 3, [hidden])
         self.feat: torch.Tensor | None = None
 
     def encode(self, inp: torch.Tensor) -> torch.Tensor:

@@ -23,7 +23,7 @@ Two formulations of the query give the same numbers:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -97,7 +97,7 @@ class LIIF(nn.Module):
     def __init__(
         self,
         encoder: nn.Module,
-        imnet_hidden: list[int] | None = (256, 256, 256, 256),  # type: ignore[assignment]
+        imnet_hidden: Sequence[int] | None = (256, 256, 256, 256),
         local_ensemble: bool = True,
         feat_unfold: bool = True,
         cell_decode: bool = True,
@@ -110,7 +110,9 @@ class LIIF(nn.Module):
         self.encoder = encoder
         self.imnet: MLP | None = None
         if imnet_hidden is not None:
-            in_dim = encoder.out_dim * (9 if feat_unfold else 1) + 2 + (2 if cell_decode else 0)
+            # Every encoder's out_dim is an int (pyright: nn.Module attributes are Tensor | Module).
+            code_dim: int = encoder.out_dim  # pyright: ignore[reportAssignmentType]
+            in_dim = code_dim * (9 if feat_unfold else 1) + 2 + (2 if cell_decode else 0)
             self.imnet = MLP(in_dim, out_dim, list(imnet_hidden))
         self.feat: torch.Tensor | None = None  # only for the official stateful API
 
@@ -166,6 +168,7 @@ class LIIF(nn.Module):
             rel[:, :, 1] *= w
             parts = [q_feat, rel]
             if self.cell_decode:
+                assert cell is not None, "a model with cell_decode needs cell"
                 rel_cell = cell.clone()
                 rel_cell[:, :, 0] *= h
                 rel_cell[:, :, 1] *= w
@@ -194,7 +197,8 @@ class LIIF(nn.Module):
                 the window that is not an edge of the whole grid (the 3x3 unfold needs it).
         """
         assert self.imnet is not None
-        first: nn.Linear = self.imnet.layers[0]  # type: ignore[assignment]
+        # An MLP starts with a Linear (pyright: a Sequential's items are Modules).
+        first: nn.Linear = self.imnet.layers[0]  # pyright: ignore[reportAssignmentType]
         b, c, fh, fw = feat.shape
         grid_hw = grid_hw or (fh, fw)
         oy, ox = feat_origin
@@ -229,7 +233,10 @@ class LIIF(nn.Module):
         bs, q = coord.shape[:2]
         flat = coord.reshape(-1, 2)
         batch_offset = torch.arange(bs, device=coord.device).repeat_interleave(q) * (nh * nw)
-        rel_cell = cell.reshape(-1, 2) * cell.new_tensor([h, w]) if self.cell_decode else None
+        rel_cell = None
+        if self.cell_decode:
+            assert cell is not None, "a model with cell_decode needs cell"
+            rel_cell = cell.reshape(-1, 2) * cell.new_tensor([h, w])
         # Inference writes layer 1 straight into one buffer; autograd cannot follow out=.
         grad = torch.is_grad_enabled()
         x = None if grad else prep.hidden.new_empty(len(shifts), bs * q, first.out_features)

@@ -50,8 +50,11 @@ def _name(spec: Any, where: str) -> str:
     return str(spec["name"])
 
 
-def make_encoder(spec: dict[str, Any], where: str = "encoder_spec") -> nn.Module:
-    """Build an encoder from ``{'name': 'edsr-baseline' | 'edsr' | 'rdn' | 'rcan', 'args'}``."""
+def make_encoder(spec: Any, where: str = "encoder_spec") -> nn.Module:
+    """Build an encoder from ``{'name': 'edsr-baseline' | 'edsr' | 'rdn' | 'rcan', 'args'}``.
+
+    ``spec`` comes from a config file and is checked here: anything else raises SpecError.
+    """
     name = _name(spec, where)
     if name not in ENCODERS:
         raise SpecError(f"{where}.name: unknown encoder {name!r} (known: {', '.join(ENCODERS)})")
@@ -87,7 +90,8 @@ def make_model(spec: dict[str, Any]) -> nn.Module:
     the official checkpoint format and rebuilt from the file alone.
     """
     model = _build(spec)
-    model.spec = clean_spec(spec)
+    # nn.Module.__setattr__ is typed for tensors and modules; a plain attribute works as well.
+    model.spec = clean_spec(spec)  # pyright: ignore[reportArgumentType]
     return model
 
 

@@ -13,6 +13,9 @@ trains the seed's recipe (:data:`SEED_RECIPE`) once per training set with
 A rerun skips finished runs, resumes an unfinished one from its ``epoch-last.pth`` and
 evaluates only the (eval set, scale) pairs missing from its ``eval.json``. Only folders under
 ``OUT/runs`` are ever deleted (``--force`` on a run whose recipe changed).
+
+This is library API, not CLI code: :func:`run_study` backs ``inrkit liif study``, and users
+call it from Python to run the study on their own sets (data-set names or image folders).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,7 @@ from inrkit.data.specs import make_dataset
 from inrkit.errors import InrkitError, file_error
 from inrkit.io.yaml_files import read_inherited
 from inrkit.liif.config import TrainConfig, apply_overrides, parse_config
+from inrkit.liif.config_types import NamedSpec
 from inrkit.liif.study_eval import (
     below_bicubic,
     eval_device,
@@ -42,10 +46,10 @@ from inrkit.liif.study_eval import (
     trained_epoch,
 )
 from inrkit.liif.study_report import collect_results, read_compare, write_json, write_outputs
+from inrkit.liif.study_sets import TRAIN_SETS
 from inrkit.liif.train import train
 from inrkit.liif.train import training_set as training_set_check
 
-TRAIN_SETS = ("div2k", "b100", "urban100", "celebahq", "photos")
 # Every epoch sees about as many samples as the official DIV2K config (800 images x repeat
 # 20): repeat = round(16000 / images), so B100 and Urban100 (100 images) get 160 and every
 # run gets the same number of steps. CelebAHQ's train split (27,000) keeps repeat 1.
@@ -90,49 +94,42 @@ class TrainingSet:
 
     run: str
     """Run folder name under ``OUT/runs``."""
-    dataset: dict[str, Any]
+    dataset: NamedSpec
     """The ``train_dataset.dataset`` spec ``{'name', 'args'}``."""
     images: int
     """How many images it holds (``repeat`` is set from this)."""
 
 
-def _count_and_spec(name: str, root: Path) -> tuple[int, dict[str, Any]]:
+def _count_and_spec(name: str, root: Path) -> tuple[int, NamedSpec]:
     """(number of training images, dataset spec without repeat); layout errors name folders."""
     from inrkit.io.images import image_files_in
 
     if name == "div2k":
         folder = layouts.div2k_hr(root, "train")
-        return len(image_files_in(folder)), {
-            "name": "div2k",
-            "args": {"root": str(root.resolve()), "split": "train", "cache": "none"},
-        }
+        args = {"root": str(root.resolve()), "split": "train", "cache": "none"}
+        return len(image_files_in(folder)), NamedSpec("div2k", args)
     if name in ("b100", "urban100"):
         folder = layouts.benchmark_hr(root, "B100" if name == "b100" else "Urban100")
-        return len(image_files_in(folder)), {
-            "name": "image-folder",
-            "args": {"root_path": str(folder.resolve()), "cache": "in_memory"},
-        }
+        args = {"root_path": str(folder.resolve()), "cache": "in_memory"}
+        return len(image_files_in(folder)), NamedSpec("image-folder", args)
     if name == "celebahq":
         folder = layouts.celebahq(root, 256).resolve()
-        split = folder.parent / "split.json"
-        return len(layouts.celebahq_split(root, "train")), {
-            "name": "image-folder",
-            "args": {
-                "root_path": str(folder),
-                "split_file": str(split),
-                "split_key": "train",
-                "cache": "none",
-            },
+        args = {
+            "root_path": str(folder),
+            "split_file": str(folder.parent / "split.json"),
+            "split_key": "train",
+            "cache": "none",
         }
+        return len(layouts.celebahq_split(root, "train")), NamedSpec("image-folder", args)
     if name == "photos":
         from inrkit.data.photos import TRAIN
 
-        return len(TRAIN), {"name": "photos", "args": {"split": "train"}}
+        return len(TRAIN), NamedSpec("photos", {"split": "train"})
     folder = Path(name).expanduser().resolve()
     files = image_files_in(folder)
     if not files:
         raise file_error(folder, "no images in this folder")
-    return len(files), {"name": "image-folder", "args": {"root_path": str(folder), "cache": "none"}}
+    return len(files), NamedSpec("image-folder", {"root_path": str(folder), "cache": "none"})
 
 
 def training_set(name: str, root: Path) -> TrainingSet:
@@ -143,7 +140,7 @@ def training_set(name: str, root: Path) -> TrainingSet:
         known = ", ".join(TRAIN_SETS)
         raise InrkitError(f"unknown training set {name!r} (known: {known}; or a folder of images)")
     count, spec = _count_and_spec(name, root)
-    spec["args"]["repeat"] = max(1, round(SAMPLES_PER_EPOCH / count))
+    spec = replace(spec, args={**spec.args, "repeat": max(1, round(SAMPLES_PER_EPOCH / count))})
     run = name if name in TRAIN_SETS else Path(name).expanduser().resolve().name
     run = re.sub(r"[^A-Za-z0-9._-]+", "_", run).strip("._") or "folder"
     return TrainingSet(run, spec, count)
@@ -162,7 +159,7 @@ def run_config(
     data = copy.deepcopy(base)
     if not isinstance(data.get("train_dataset"), dict):
         raise InrkitError(f"{source}: needs a 'train_dataset' mapping (wrapper, batch_size)")
-    data["train_dataset"]["dataset"] = copy.deepcopy(ts.dataset)
+    data["train_dataset"]["dataset"] = ts.dataset.to_official()
     data = apply_overrides(data, overrides)
     data["epoch_max"] = epochs
     if steps_per_epoch is not None:
@@ -261,7 +258,7 @@ def plan_runs(
     # scikit-image missing for the bundled photo) should fail now, not an epoch later.
     val_spec = next(iter(configs.values())).val_dataset
     if val_spec:
-        make_dataset(val_spec, f"{source}: val_dataset")
+        make_dataset(val_spec.to_official(), f"{source}: val_dataset")
     return configs, {ts.run: ts.images for ts in sets}
 
 

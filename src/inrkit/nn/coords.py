@@ -11,7 +11,7 @@ import torch
 
 
 def make_coord(
-    shape: tuple[int, int] | torch.Size,
+    shape: tuple[int, ...] | torch.Size,
     ranges: tuple[tuple[float, float], ...] | None = None,
     flatten: bool = True,
 ) -> torch.Tensor:

@@ -13,7 +13,8 @@ from inrkit.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from inrkit.scenes.render import Rendering, render_scene
-    from inrkit.scenes.sampling import SCENE_PRESETS, Scene, sample_scene, scene_record, scene_rng
+    from inrkit.scenes.sampling import SCENE_PRESETS, sample_scene, scene_rng
+    from inrkit.scenes.scene import Scene, scene_record
     from inrkit.scenes.scene_camera import Camera
 
 __all__ = [
@@ -35,9 +36,9 @@ __getattr__, __dir__ = lazy_exports(
         "Rendering": "inrkit.scenes.render",
         "render_scene": "inrkit.scenes.render",
         "SCENE_PRESETS": "inrkit.scenes.sampling",
-        "Scene": "inrkit.scenes.sampling",
+        "Scene": "inrkit.scenes.scene",
         "sample_scene": "inrkit.scenes.sampling",
-        "scene_record": "inrkit.scenes.sampling",
+        "scene_record": "inrkit.scenes.scene",
         "scene_rng": "inrkit.scenes.sampling",
     },
 )

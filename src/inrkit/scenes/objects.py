@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from inrkit.scenes.primitives import Solid
 
@@ -72,9 +73,9 @@ def linear_rgb(colour: tuple[int, int, int]) -> np.ndarray:
 
 def _solid(
     kind: str,
-    centre: np.ndarray,
+    centre: ArrayLike,
     rotation: np.ndarray,
-    size: np.ndarray,
+    size: ArrayLike,
     colour: tuple[int, int, int],
     material: str,
     object_id: int,

@@ -81,7 +81,9 @@ def _sphere(o: np.ndarray, d: np.ndarray, radius: float) -> tuple[np.ndarray, np
     return np.where(disc >= 0, -b - root, np.inf), np.where(disc >= 0, -b + root, -np.inf)
 
 
-def _cylinder(o: np.ndarray, d: np.ndarray, radius: float, half: float) -> tuple[np.ndarray, ...]:
+def _cylinder(
+    o: np.ndarray, d: np.ndarray, radius: float, half: float
+) -> tuple[np.ndarray, np.ndarray]:
     # The infinite cylinder x^2 + y^2 <= r^2 is a t^2 + 2 b t + c <= 0, cut by the caps' slab.
     a = d[:, 0] ** 2 + d[:, 1] ** 2
     b = o[:, 0] * d[:, 0] + o[:, 1] * d[:, 1]

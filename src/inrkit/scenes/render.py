@@ -15,15 +15,12 @@ backdrop, k for the k-th object (1-based).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from inrkit.scenes.objects import linear_rgb, object_solids, rotation_z
-from inrkit.scenes.primitives import Plane, Solid, blocked, first_hit, hit_normals, plane_hit
-
-if TYPE_CHECKING:
-    from inrkit.scenes.sampling import Scene
+from inrkit.scenes.objects import rotation_z
+from inrkit.scenes.primitives import Solid, blocked, first_hit, hit_normals, plane_hit
+from inrkit.scenes.scene import Scene, scene_planes, scene_solids
 
 AMBIENT = np.array([0.30, 0.32, 0.36])  # a slightly blue sky light
 SUN = np.array([1.0, 0.97, 0.92])
@@ -40,25 +37,6 @@ class Rendering:
     """(S, S, 3) uint8 sRGB."""
     mask: np.ndarray
     """(S, S) uint8: 0 ground or backdrop, k the k-th object (1-based)."""
-
-
-def scene_solids(scene: Scene) -> list[Solid]:
-    """All objects' solids, tagged with 1-based object ids."""
-    return [s for k, obj in enumerate(scene.objects) for s in object_solids(obj, k + 1)]
-
-
-def scene_planes(scene: Scene) -> list[Plane]:
-    """The ground, then the backdrop wall facing the camera across the origin."""
-    ground = Plane(np.array([0.0, 0.0, 1.0]), scene.ground_z, linear_rgb(scene.ground_colour))
-    towards_camera = np.array([scene.camera.position[0], scene.camera.position[1], 0.0])
-    towards_camera /= np.linalg.norm(towards_camera)
-    wall = Plane(
-        towards_camera,
-        -scene.backdrop_distance,
-        linear_rgb(scene.backdrop_colour),
-        ground.normal if scene.backdrop_seamless else None,
-    )
-    return [ground, wall]
 
 
 def _sun_directions(light: np.ndarray, supersample: int) -> np.ndarray:

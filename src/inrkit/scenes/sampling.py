@@ -1,5 +1,6 @@
-"""Random scenes for the ``cars``, ``cars64`` and ``clevr`` presets, and their ground-truth
-pose records.
+"""Random scenes for the ``cars``, ``cars64`` and ``clevr`` presets: camera ranges, layouts,
+colours, and redrawing until every object shows (the :class:`~inrkit.scenes.scene.Scene` itself
+and its JSON record live in :mod:`inrkit.scenes.scene`).
 
 The cameras use the ranges of the official GIRAFFE configs (``cars_64``: polar slider v in
 [0.41667, 0.5], i.e. 0-9.6 degrees above the horizon, radius 2.732, 10 degree field of view;
@@ -17,13 +18,14 @@ another object, so that the pixel under the centre shows the object at 64 pixels
 from __future__ import annotations
 
 import colorsys
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from inrkit.scenes.objects import CAR_HALF_EXTENTS, SceneObject, footprint_radius
 from inrkit.scenes.primitives import first_hit, plane_hit
-from inrkit.scenes.render import scene_planes, scene_solids
+from inrkit.scenes.scene import Scene, scene_planes, scene_solids
 from inrkit.scenes.scene_camera import Camera
 
 
@@ -82,38 +84,21 @@ CENTRE_CHECK = 0.02  # image-plane offsets probed around each centre (> half a p
 MAX_TRIES = 200
 
 
-@dataclass(frozen=True)
-class Scene:
-    """Everything needed to render one image and to describe it."""
-
-    preset: str
-    camera: Camera
-    sliders: tuple[float, float, float]
-    """GIRAFFE's camera slider values (u, v, radius) that give ``camera``."""
-    objects: tuple[SceneObject, ...]
-    light: tuple[float, float, float]
-    """Unit vector towards the sun."""
-    ground_z: float
-    ground_colour: tuple[int, int, int]
-    backdrop_distance: float
-    """How far behind the origin the backdrop wall stands, seen from the camera."""
-    backdrop_colour: tuple[int, int, int]
-    backdrop_seamless: bool = False
-    """Light the backdrop like the ground, so that the horizon shows no seam (Clevr)."""
-
-
 def scene_rng(seed: int, index: int) -> np.random.Generator:
     """The random stream of scene ``index`` under ``seed``: independent of every other index."""
     return np.random.default_rng([seed, index])
 
 
-def _camera(rng: np.random.Generator, cam: CameraRange) -> tuple[Camera, tuple[float, ...]]:
+def _camera(
+    rng: np.random.Generator, cam: CameraRange
+) -> tuple[Camera, tuple[float, float, float]]:
     u, v, r = (float(rng.uniform(*span)) for span in (cam.range_u, cam.range_v, cam.range_radius))
     return Camera.on_sphere(u, v, r, cam.fov), (u, v, r)
 
 
 def _rgb(h: float, s: float, v: float) -> tuple[int, int, int]:
-    return tuple(int(round(255 * c)) for c in colorsys.hsv_to_rgb(h, s, v))
+    r, g, b = colorsys.hsv_to_rgb(h, s, v)
+    return round(255 * r), round(255 * g), round(255 * b)
 
 
 def _light(
@@ -128,6 +113,12 @@ def _light(
     az = np.radians(cam_az + rng.choice([-1, 1]) * rng.uniform(*spread))
     el = np.radians(rng.uniform(*elevation))
     return (float(np.cos(el) * np.cos(az)), float(np.cos(el) * np.sin(az)), float(np.sin(el)))
+
+
+def _floats(xyz: Sequence[float] | np.ndarray) -> tuple[float, float, float]:
+    """Three NumPy numbers as plain floats (what the frozen scene records hold)."""
+    x, y, z = xyz
+    return float(x), float(y), float(z)
 
 
 def _car_colour(rng: np.random.Generator) -> tuple[int, int, int]:
@@ -146,9 +137,9 @@ def sample_cars(
     centre = (rng.uniform(*layout.depth), rng.uniform(*layout.side), CARS_GROUND_Z + half[2])
     car = SceneObject(
         kind="car",
-        centre=tuple(float(x) for x in centre),
+        centre=_floats(centre),
         azimuth=float(rng.uniform(0.0, 360.0)),
-        scale=tuple(float(x) for x in half),
+        scale=_floats(half),
         colour=_car_colour(rng),
         material="paint",
     )
@@ -254,45 +245,3 @@ def sample_scene(preset: str, rng: np.random.Generator) -> Scene:
         if centres_visible(scene):
             return scene
     raise RuntimeError(f"no {preset} scene with visible object centres in {MAX_TRIES} draws")
-
-
-def scene_record(scene: Scene, size: int) -> dict:
-    """The ground truth of a rendered scene as plain JSON types: camera, light, object poses.
-
-    Each object's ``pixel_centre`` is its bounding-box centre projected into the size x size
-    image, as (x, y) pixel coordinates with integers at pixel centres.
-    """
-    cam = scene.camera
-    u, v, radius = scene.sliders
-
-    def r(x) -> list:
-        return np.round(np.asarray(x, dtype=np.float64), 6).tolist()
-
-    return {
-        "preset": scene.preset,
-        "image_size": [size, size],
-        "camera": {
-            "position": r(cam.position),
-            "look_at": [0.0, 0.0, 0.0],
-            "up": [0.0, 0.0, 1.0],
-            "fov": cam.fov,
-            "u": round(u, 6),
-            "v": round(v, 6),
-            "radius": round(radius, 6),
-            "world_mat": r(cam.world_matrix()),
-        },
-        "light_direction": r(scene.light),
-        "ground_z": scene.ground_z,
-        "objects": [
-            {
-                "type": obj.kind,
-                "centre": r(obj.centre),
-                "azimuth": round(obj.azimuth, 6),
-                "scale": r(obj.scale),
-                "colour": list(obj.colour),
-                "material": obj.material,
-                "pixel_centre": r(cam.project(np.asarray(obj.centre), size)),
-            }
-            for obj in scene.objects
-        ],
-    }

@@ -37,7 +37,8 @@ class Camera:
     @classmethod
     def on_sphere(cls, u: float, v: float, radius: float, fov: float) -> Camera:
         """The camera GIRAFFE places for slider values u, v at distance ``radius``."""
-        return cls(tuple(float(x) for x in radius * sphere_point(u, v)), float(fov))
+        x, y, z = radius * sphere_point(u, v)
+        return cls((float(x), float(y), float(z)), float(fov))
 
     @property
     def focal(self) -> float:

@@ -4,7 +4,7 @@ The procedural scenes know their 3D shape, so they can show what a turning objec
 a toy car seen from the side is long and seen from the front is short, its paint keeps its
 colour (only the shading moves), and a sphere's silhouette never changes. :func:`turntable`
 renders a scene over the turns of the ``object_rotation`` program, so that a trained
-generator's frames can be compared with a real object's (see :mod:`inrkit.giraffe.controls`).
+generator's frames can be compared with a real object's (see :mod:`inrkit.giraffe.controllability`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from inrkit.scenes.render import render_scene
-from inrkit.scenes.sampling import Scene
+from inrkit.scenes.scene import Scene
 
 
 def turned(scene: Scene, turn: float) -> Scene:

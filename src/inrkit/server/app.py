@@ -16,9 +16,10 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -61,10 +62,18 @@ PNG = "image/png"
 GIF = "image/gif"
 STATIC = Path(__file__).resolve().parent / "static"
 PROGRESS_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+Model = TypeVar("Model")
 
 
 def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
+
+
+def _loaded(model: Model | None, method: str, flag: str) -> Model:
+    """The model, or a 503 saying the server started without one."""
+    if model is None:
+        raise ApiError(503, f"no {method} model is loaded (start with {flag})")
+    return model
 
 
 def _liif_info(model: Any, name: str | None) -> dict[str, Any] | None:
@@ -129,7 +138,7 @@ def create_app(
     progress: dict[str, Progress] = {}
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI):  # type: ignore[no-untyped-def]
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         pool.shutdown()
 
@@ -196,8 +205,7 @@ def create_app(
         ] = None,
     ) -> Response:
         """Upscale an image with LIIF to any scale or exact size; PNG out, alpha kept."""
-        if liif_model is None:
-            raise ApiError(503, "no LIIF model is loaded (start with --liif-model)")
+        model = _loaded(liif_model, "LIIF", "--liif-model")
         data = await image.read(max_bytes + 1)
         if len(data) > max_bytes:
             raise ApiError(413, f"image is more than {max_bytes} bytes")
@@ -218,7 +226,7 @@ def create_app(
             img = read_image_bytes(data, name, max_pixels)
             out_hw = upscale_size((img.height, img.width), *size, max_pixels=max_pixels)
             return upscale_png(
-                liif_model,
+                model,
                 img,
                 out_hw,
                 stop,
@@ -255,11 +263,9 @@ def create_app(
         state = "running" if entry.running else "queued"
         return {"state": state, "done": entry.done, "total": entry.total}
 
-    def sliders_of(body: RenderRequest) -> Sliders:
-        """The frame a request asks for (503 without a model, 400 above the model's size)."""
-        if giraffe_model is None:
-            raise ApiError(503, "no GIRAFFE model is loaded (start with --giraffe-model)")
-        full = giraffe_model.config.img_size
+    def sliders_of(body: RenderRequest, model: GiraffeModel) -> Sliders:
+        """The frame a request asks for (400 above the model's size)."""
+        full = model.config.img_size
         size = full if body.size is None else body.size
         if size > full:
             raise ApiError(400, f"size must be at most the model's {full} pixels, got {size}")
@@ -272,11 +278,10 @@ def create_app(
     )
     async def render_frame(request: Request, body: RenderRequest) -> Response:
         """Render one GIRAFFE frame from seeds and sliders; PNG out."""
-        sliders = sliders_of(body)
+        model = _loaded(giraffe_model, "GIRAFFE", "--giraffe-model")
+        sliders = sliders_of(body, model)
         try:
-            png = await run(
-                request, lambda stop: render_png(giraffe_model, sliders, precision=precision)
-            )
+            png = await run(request, lambda stop: render_png(model, sliders, precision=precision))
         except ClientGone:
             return Response(status_code=CLIENT_CLOSED)
         return Response(png, media_type=PNG)
@@ -286,11 +291,12 @@ def create_app(
     )
     async def render_animation(request: Request, body: AnimationRequest) -> Response:
         """A looping GIF: ``slider`` swept over its range from its value, the rest held."""
-        sliders = sliders_of(body)
+        model = _loaded(giraffe_model, "GIRAFFE", "--giraffe-model")
+        sliders = sliders_of(body, model)
 
         def job(stop: threading.Event) -> bytes:
             return animation_gif(
-                giraffe_model,
+                model,
                 sliders,
                 body.slider,
                 body.frames,
@@ -314,8 +320,7 @@ def create_app(
         ],
     ) -> Response:
         """Play a keyframed path as a looping GIF (at most MAX_FRAMES frames)."""
-        if giraffe_model is None:
-            raise ApiError(503, "no GIRAFFE model is loaded (start with --giraffe-model)")
+        model = _loaded(giraffe_model, "GIRAFFE", "--giraffe-model")
         data = await path.read(max_bytes + 1)
         if len(data) > max_bytes:
             raise ApiError(413, f"path file is more than {max_bytes} bytes")
@@ -323,9 +328,7 @@ def create_app(
         name = Path(path.filename or "path").name[:64] or "path"
 
         def job(stop: threading.Event) -> bytes:
-            return path_gif(
-                giraffe_model, data, name, MAX_FRAMES, stop, precision=precision, between=offer
-            )
+            return path_gif(model, data, name, MAX_FRAMES, stop, precision=precision, between=offer)
 
         try:
             gif = await run(request, job)

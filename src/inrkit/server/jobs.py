@@ -95,7 +95,7 @@ def upscale_size(
     size = (height, width) if width is not None and height is not None else None
     if size is not None:
         width = height = None
-    out = output_size(in_hw, scale, size, width, height, max_pixels=math.inf)  # type: ignore[arg-type]
+    out = output_size(in_hw, scale, size, width, height, max_pixels=math.inf)
     if out[0] * out[1] > max_pixels:
         raise ImageTooLarge(
             f"output {out[1]}x{out[0]} = {out[0] * out[1]} pixels is more than the limit of "

@@ -1,4 +1,9 @@
-"""Training history: JSON lines + CSV per record, TensorBoard scalars, PNG curves."""
+"""Training history: JSON lines + CSV per record, TensorBoard scalars, PNG curves.
+
+The curves need matplotlib, which comes with the ``train`` extra (``pip install
+'inrkit[train]'``); without it a run with plots stops at once with a one-line error, before any
+epoch is spent.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from inrkit.errors import file_error
+from inrkit.errors import InrkitError, file_error
 from inrkit.io.files import atomic_write
 
 PlotSpec = tuple[str, str, tuple[str, ...]]
@@ -42,6 +47,8 @@ class History:
         self.folder = folder
         self.jsonl = folder / "history.jsonl"
         self.x_key, self.plots = x_key, tuple(plots)
+        if self.plots:
+            pyplot()  # no matplotlib: say so now, not after the first epoch
         self.records: list[dict[str, Any]] = []
         if self.jsonl.exists() and resume_epoch is not None:
             lines = self.jsonl.read_text().splitlines()
@@ -104,6 +111,18 @@ def _cannot_write(folder: Path, error: OSError) -> Exception:
     return file_error(folder, f"cannot write the history ({error.strerror or error})")
 
 
+def pyplot() -> Any:
+    """``matplotlib.pyplot`` on the file-only Agg backend, or a one-line error naming the extra."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise InrkitError("training curves need matplotlib: pip install 'inrkit[train]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def plot_curves(
     records: list[dict[str, Any]],
     folder: Path,
@@ -112,11 +131,7 @@ def plot_curves(
     plots: Sequence[PlotSpec] = LIIF_PLOTS,
 ) -> list[Path]:
     """Write one PNG per plot spec that has finite values (by default LIIF's loss and PSNR)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     written = []
     for name, ylabel, keys in plots:
         curves = {

@@ -19,9 +19,11 @@ def seed_everything(seed: int) -> None:
 def rng_state() -> dict[str, Any]:
     """All RNG states as plain types and tensors (loadable with ``weights_only=True``)."""
     kind, keys, pos, has_gauss, cached = np.random.get_state()
+    # numpy's stub types get_state() as a dict; with legacy=True (the default) it is this tuple.
+    key_tensor = torch.from_numpy(keys.astype(np.int64))  # pyright: ignore[reportAttributeAccessIssue]
     state: dict[str, Any] = {
         "python": random.getstate(),
-        "numpy": (kind, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, cached),
+        "numpy": (kind, key_tensor, pos, has_gauss, cached),
         "torch": torch.get_rng_state(),
     }
     if torch.cuda.is_available():

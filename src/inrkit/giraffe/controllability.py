@@ -34,7 +34,8 @@ import torch.nn.functional as F
 
 from inrkit.giraffe import sliders as sl
 from inrkit.giraffe.programs import generator_of, render
-from inrkit.scenes.sampling import Scene, sample_scene, scene_rng
+from inrkit.scenes.sampling import sample_scene, scene_rng
+from inrkit.scenes.scene import Scene
 from inrkit.scenes.turntable import turntable
 
 HELD_OUT_SEEDS = tuple(range(1000, 1008))
@@ -144,7 +145,7 @@ def rotation_report(
         from the first frame inside the union of the silhouettes and outside every object's
         reach (alpha < 0.05 in all frames), and the share of pixels the silhouettes cover.
     """
-    kwargs = {"n_samples": n_samples, "steps": steps, "seed": seed}
+    kwargs: dict[str, Any] = {"n_samples": n_samples, "steps": steps, "seed": seed}
     frames = render(model, "object_rotation", **kwargs)  # (T, N, 3, H, W)
     alpha = render(model, "object_rotation", return_alpha_map=True, **kwargs).sum(dim=2)
     t, n, _, h, w = frames.shape
@@ -253,8 +254,9 @@ def _sweep(
     model: object, k: int, seed: int, slider: str, values: Sequence[float]
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """:func:`slider_frames` of the page's scene for ``seed`` with one slider swept."""
-    kwargs = {"shape_seed": seed, "appearance_seed": seed}
-    frames = [sl.uniform_frame(k, **kwargs, **{slider: v}) for v in values]
+    frames = [
+        sl.uniform_frame(k, shape_seed=seed, appearance_seed=seed, **{slider: v}) for v in values
+    ]
     return slider_frames(model, frames)
 
 
