@@ -60,12 +60,25 @@ def note(message: str, quiet: bool = False) -> None:
 
 
 # ----- flag types: an ArgumentTypeError becomes "argument --flag: <message>" -----------------
-def whole(text: str, lo: int, hi: int, what: str) -> int:
-    """A whole number from ``lo`` to ``hi``; ``what`` names it in the message."""
+def whole_number(text: str) -> int:
+    """``text`` as an int, else "not a whole number: ..." (the range is the caller's check)."""
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
+def number(text: str) -> float:
+    """``text`` as a float, else "not a number: ..." (the range is the caller's check)."""
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+
+
+def whole(text: str, lo: int, hi: int, what: str) -> int:
+    """A whole number from ``lo`` to ``hi``; ``what`` names it in the message."""
+    value = whole_number(text)
     if not lo <= value <= hi:
         raise argparse.ArgumentTypeError(f"{what} must be from {lo} to {hi}, got {text!r}")
     return value
@@ -73,10 +86,7 @@ def whole(text: str, lo: int, hi: int, what: str) -> int:
 
 def positive_int(text: str) -> int:
     """A whole number >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    value = whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
     return value
@@ -88,10 +98,7 @@ def seed(text: str) -> int:
 
 
 def _factor(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    value = number(text)
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"scale must be a finite number > 0, got {text!r}")
     return value
@@ -110,10 +117,7 @@ def parse_scales(text: str) -> list[float]:
     """``4`` or ``2,3,4``: scales >= 1 (non-integer and out-of-distribution ones allowed)."""
     scales = []
     for part in text.split(","):
-        try:
-            value = float(part)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {part!r}") from None
+        value = number(part)
         if not math.isfinite(value) or value < 1:
             raise argparse.ArgumentTypeError(f"scale must be a number >= 1, got {part!r}")
         scales.append(value)

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from inrkit.cli.flags import add_precision_flag, effective_precision, seed, whole
+from inrkit.cli.flags import add_precision_flag, effective_precision, number, seed, whole
 from inrkit.cli.giraffe_eval import add_eval
 from inrkit.cli.giraffe_mesh import add_mesh
 from inrkit.cli.giraffe_train import add_train
@@ -70,10 +70,7 @@ def program(text: str) -> str:
 
 def fps(text: str) -> float:
     """Frames per second of a path: a number in (0, MAX_FPS]."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    value = number(text)
     if not 0 < value <= MAX_FPS:
         raise argparse.ArgumentTypeError(f"fps must be in (0, {MAX_FPS:g}], got {text!r}")
     return value

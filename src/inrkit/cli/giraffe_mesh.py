@@ -12,7 +12,7 @@ import math
 import time
 from pathlib import Path
 
-from inrkit.cli.flags import whole
+from inrkit.cli.flags import number, whole
 from inrkit.errors import InrkitError, file_error
 from inrkit.giraffe.defaults import (  # torch-free, unlike inrkit.giraffe.mesh
     DEFAULT_RESOLUTION,
@@ -29,10 +29,7 @@ def resolution(text: str) -> int:
 
 def threshold(text: str) -> float:
     """A surface density > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    value = number(text)
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"threshold must be a density > 0, got {text!r}")
     return value

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from inrkit import __version__
+from inrkit.cli.flags import positive_int, whole_number
 from inrkit.errors import InrkitError, file_error
 from inrkit.io.video_job import (
     DEFAULT_MAX_FRAMES,
@@ -50,10 +51,7 @@ def parse_frames(text: str) -> tuple[int | None, int | None]:
 
 
 def parse_crf(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    value = whole_number(text)
     if not 0 <= value <= 51:
         raise argparse.ArgumentTypeError(f"must be 0 (lossless) to 51, got {text!r}")
     return value
@@ -61,8 +59,6 @@ def parse_crf(text: str) -> int:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The flags that only videos take, in their own --help section."""
-    from inrkit.cli.flags import positive_int
-
     g = p.add_argument_group(
         "videos",
         f"A video ({', '.join(sorted(VIDEO_SUFFIXES))}) is upscaled on its own into an H.264 "

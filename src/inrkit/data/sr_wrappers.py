@@ -91,7 +91,20 @@ def _sample(hr: torch.Tensor, inp: torch.Tensor, sample_q: int | None) -> dict[s
     return {"inp": inp, "coord": coord, "cell": cell, "gt": rgb}
 
 
-class SRImplicitDownsampled(Dataset):
+class _Wrapper(Dataset):
+    """What every wrapper holds: the wrapped data set (its length is the wrapper's), whether to
+    augment, and how many HR pixels a sample keeps."""
+
+    def __init__(self, dataset: SizedDataset, augment: bool, sample_q: int | None) -> None:
+        self.dataset = dataset
+        self.augment = augment
+        self.sample_q = sample_q
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+
+class SRImplicitDownsampled(_Wrapper):
     """Random-scale bicubic downsampling of HR images (the paper's training samples)."""
 
     def __init__(
@@ -103,17 +116,10 @@ class SRImplicitDownsampled(Dataset):
         augment: bool = False,
         sample_q: int | None = None,
     ) -> None:
-        self.dataset, self.inp_size, self.augment, self.sample_q = (
-            dataset,
-            inp_size,
-            augment,
-            sample_q,
-        )
+        super().__init__(dataset, augment, sample_q)
+        self.inp_size = inp_size
         self.scale_min = scale_min
         self.scale_max = scale_min if scale_max is None else scale_max
-
-    def __len__(self) -> int:
-        return len(self.dataset)
 
     def largest_crop(self) -> int | None:
         """Side of the largest HR crop a sample can take (None: whole images)."""
@@ -159,7 +165,7 @@ class SRImplicitDownsampled(Dataset):
         return _sample(aug(hr), aug(lr), self.sample_q)
 
 
-class SRImplicitPaired(Dataset):
+class SRImplicitPaired(_Wrapper):
     """Aligned crops of (LR, HR) pairs with an integer scale (e.g. DIV2K bicubic folders)."""
 
     def __init__(
@@ -169,15 +175,8 @@ class SRImplicitPaired(Dataset):
         augment: bool = False,
         sample_q: int | None = None,
     ) -> None:
-        self.dataset, self.inp_size, self.augment, self.sample_q = (
-            dataset,
-            inp_size,
-            augment,
-            sample_q,
-        )
-
-    def __len__(self) -> int:
-        return len(self.dataset)
+        super().__init__(dataset, augment, sample_q)
+        self.inp_size = inp_size
 
     def __getitem__(self, idx: int) -> dict[str, torch.Tensor]:
         lr, hr = self.dataset[idx]
@@ -201,7 +200,7 @@ class SRImplicitPaired(Dataset):
         return _sample(aug(hr), aug(lr), self.sample_q)
 
 
-class SRImplicitUniformVaried(Dataset):
+class SRImplicitUniformVaried(_Wrapper):
     """CelebAHQ pairs: the HR target size grows linearly with the index (official)."""
 
     def __init__(
@@ -213,17 +212,10 @@ class SRImplicitUniformVaried(Dataset):
         gt_resize: int | None = None,
         sample_q: int | None = None,
     ) -> None:
-        self.dataset, self.augment, self.gt_resize, self.sample_q = (
-            dataset,
-            augment,
-            gt_resize,
-            sample_q,
-        )
+        super().__init__(dataset, augment, sample_q)
+        self.gt_resize = gt_resize
         self.size_min = size_min
         self.size_max = size_min if size_max is None else size_max
-
-    def __len__(self) -> int:
-        return len(self.dataset)
 
     def __getitem__(self, idx: int) -> dict[str, torch.Tensor]:
         lr, hr = self.dataset[idx]

@@ -179,15 +179,18 @@ def _unparse(kf: Keyframe) -> dict[str, Any]:
     return {"time": kf.time, **kf.values, "objects": [dict(o) for o in kf.objects]}
 
 
-def _keyframe(raw: Any, i: int, source: str) -> Keyframe:
-    where = f"keyframe {i}"
+def _check_fields(raw: Any, known: tuple[str, ...], where: str, source: str) -> None:
+    """Refuse ``raw`` unless it is a mapping whose keys are all in ``known``."""
     if not isinstance(raw, dict):
         raise file_error(source, f"{where}: expected a mapping of sliders, got {_kind(raw)}")
     for key in raw:
-        if key not in KEYFRAME_FIELDS:
-            raise file_error(
-                source, f"{where}: unknown field {key!r} (known: {', '.join(KEYFRAME_FIELDS)})"
-            )
+        if key not in known:
+            raise file_error(source, f"{where}: unknown field {key!r} (known: {', '.join(known)})")
+
+
+def _keyframe(raw: Any, i: int, source: str) -> Keyframe:
+    where = f"keyframe {i}"
+    _check_fields(raw, KEYFRAME_FIELDS, where, source)
     if "time" not in raw:
         raise file_error(source, f"{where}: 'time' is missing (seconds)")
     time = _number(raw["time"], f"{where}: 'time'", source, 0.0, math.inf)
@@ -202,13 +205,7 @@ def _keyframe(raw: Any, i: int, source: str) -> Keyframe:
     per_object = []
     for j, obj in enumerate(objects):
         at = f"{where}: objects[{j}]"
-        if not isinstance(obj, dict):
-            raise file_error(source, f"{at}: expected a mapping of sliders, got {_kind(obj)}")
-        for key in obj:
-            if key not in OBJECT_FIELDS:
-                raise file_error(
-                    source, f"{at}: unknown field {key!r} (known: {', '.join(OBJECT_FIELDS)})"
-                )
+        _check_fields(obj, OBJECT_FIELDS, at, source)
         per_object.append({k: _field(k, v, at, source) for k, v in obj.items()})
     return Keyframe(time, values, tuple(per_object))
 

@@ -67,7 +67,31 @@ class Upsampler(nn.Sequential):
         super().__init__(*layers)
 
 
-class EDSR(nn.Module):
+class _GlobalSkipSR(nn.Module):
+    """What EDSR and RCAN share: ``head``, a ``body`` with a global skip, and unless
+    ``no_upsampling`` a sub-pixel ``tail`` to RGB. Subclasses build ``head`` and ``body``, then
+    call :meth:`_add_tail` last (the official order of parameters and of their initialisation).
+    """
+
+    head: nn.Sequential
+    body: nn.Sequential
+    no_upsampling: bool
+
+    def _add_tail(self, n_feats: int, scale: int, no_upsampling: bool) -> None:
+        if no_upsampling:
+            self.out_dim = n_feats
+        else:
+            self.out_dim = 3
+            self.tail = nn.Sequential(Upsampler(scale, n_feats), _conv(n_feats, 3, 3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, 3, H, W) -> (B, out_dim, H, W), or (B, 3, sH, sW) with upsampling."""
+        x = self.head(x)
+        res = self.body(x) + x
+        return res if self.no_upsampling else self.tail(res)
+
+
+class EDSR(_GlobalSkipSR):
     """EDSR: head conv, residual blocks, a body conv and a global skip."""
 
     def __init__(
@@ -86,17 +110,7 @@ class EDSR(nn.Module):
         self.head = nn.Sequential(_conv(3, n_feats, 3))
         blocks: list[nn.Module] = [ResBlock(n_feats, res_scale) for _ in range(n_resblocks)]
         self.body = nn.Sequential(*blocks, _conv(n_feats, n_feats, 3))
-        if no_upsampling:
-            self.out_dim = n_feats
-        else:
-            self.out_dim = 3
-            self.tail = nn.Sequential(Upsampler(scale, n_feats), _conv(n_feats, 3, 3))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, 3, H, W) -> (B, out_dim, H, W), or (B, 3, sH, sW) with upsampling."""
-        x = self.head(x)
-        res = self.body(x) + x
-        return res if self.no_upsampling else self.tail(res)
+        self._add_tail(n_feats, scale, no_upsampling)
 
 
 class CALayer(nn.Module):
@@ -144,7 +158,7 @@ class ResidualGroup(nn.Module):
         return self.body(x) + x
 
 
-class RCAN(nn.Module):
+class RCAN(_GlobalSkipSR):
     """RCAN: residual-in-residual groups of channel-attention blocks."""
 
     def __init__(
@@ -166,17 +180,7 @@ class RCAN(nn.Module):
         ]
         self.body = nn.Sequential(*groups, _conv(n_feats, n_feats, 3))
         self.add_mean = MeanShift(rgb_range, sign=1)
-        if no_upsampling:
-            self.out_dim = n_feats
-        else:
-            self.out_dim = 3
-            self.tail = nn.Sequential(Upsampler(scale, n_feats), _conv(n_feats, 3, 3))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, 3, H, W) -> (B, out_dim, H, W), or (B, 3, sH, sW) with upsampling."""
-        x = self.head(x)
-        res = self.body(x) + x
-        return res if self.no_upsampling else self.tail(res)
+        self._add_tail(n_feats, scale, no_upsampling)
 
 
 class RDBConv(nn.Module):

@@ -25,6 +25,18 @@ def protocol_shave(dataset: str | None, scale: float) -> int:
     raise ValueError(f"unknown PSNR protocol {dataset!r} (benchmark, div2k or None)")
 
 
+def luma_sum(rgb: torch.Tensor, keepdim: bool = False) -> torch.Tensor:
+    """The BT.601 weighted sum ``(65.738 R + 129.057 G + 25.064 B) / 256`` of (B, 3, H, W):
+    luma without the +16 offset, (B, H, W) or with ``keepdim`` (B, 1, H, W)."""
+    weights = rgb.new_tensor(Y_COEFFS).view(1, 3, 1, 1) / 256
+    return rgb.mul(weights).sum(dim=1, keepdim=keepdim)
+
+
+def shave_border(x: torch.Tensor, shave: int) -> torch.Tensor:
+    """``x`` without ``shave`` pixels on each side of its last two axes (as is for 0)."""
+    return x[..., shave:-shave, shave:-shave] if shave > 0 else x
+
+
 def calc_psnr(
     sr: torch.Tensor,
     hr: torch.Tensor,
@@ -39,7 +51,5 @@ def calc_psnr(
     diff = (sr - hr) / rgb_range
     shave = protocol_shave(dataset, scale)
     if dataset == "benchmark" and diff.size(1) > 1:
-        weights = diff.new_tensor(Y_COEFFS).view(1, 3, 1, 1) / 256
-        diff = diff.mul(weights).sum(dim=1)
-    valid = diff[..., shave:-shave, shave:-shave] if shave > 0 else diff
-    return -10 * torch.log10(valid.pow(2).mean())
+        diff = luma_sum(diff)
+    return -10 * torch.log10(shave_border(diff, shave).pow(2).mean())

@@ -26,7 +26,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from inrkit.metrics.psnr import Y_COEFFS, protocol_shave
+from inrkit.metrics.psnr import luma_sum, protocol_shave, shave_border
 
 WINDOW = 11
 SIGMA = 1.5
@@ -35,8 +35,7 @@ K1, K2 = 0.01, 0.03
 
 def rgb_to_luma(rgb: torch.Tensor, rgb_range: float = 1) -> torch.Tensor:
     """(B, 3, H, W) RGB in [0, rgb_range] -> (B, 1, H, W) MATLAB luma in [16/255, 235/255]."""
-    weights = rgb.new_tensor(Y_COEFFS).view(1, 3, 1, 1) / 256
-    return (rgb / rgb_range).mul(weights).sum(dim=1, keepdim=True) + 16 / 255
+    return luma_sum(rgb / rgb_range, keepdim=True) + 16 / 255
 
 
 def gaussian_window(size: int = WINDOW, sigma: float = SIGMA, dtype=torch.float64) -> torch.Tensor:
@@ -99,7 +98,6 @@ def calc_ssim(
         )
     shave = protocol_shave(dataset, scale)
     y_sr, y_hr = rgb_to_luma(sr.double(), rgb_range), rgb_to_luma(hr.double(), rgb_range)
-    if shave > 0:
-        y_sr, y_hr = y_sr[..., shave:-shave, shave:-shave], y_hr[..., shave:-shave, shave:-shave]
+    y_sr, y_hr = shave_border(y_sr, shave), shave_border(y_hr, shave)
     # Equal-size images: the mean over all maps is the mean of the per-image SSIMs.
     return ssim_map(y_sr, y_hr, data_range=1).mean()
