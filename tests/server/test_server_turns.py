@@ -3,6 +3,7 @@ between chunks), and the server's precision."""
 
 from __future__ import annotations
 
+import platform
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +14,8 @@ from testlib.server import make_app, png_bytes, serving
 
 from inrkit.errors import InrkitError
 from inrkit.nn import precision
-from inrkit.server.work import Turns
+from inrkit.server import work
+from inrkit.server.work import Turns, WorkPool
 
 TIMEOUT = 120
 
@@ -105,3 +107,22 @@ def test_server_precision(monkeypatch: pytest.MonkeyPatch):
         assert frame.status_code == 200
     with pytest.raises(InrkitError, match="fp16"):
         make_app(precision="fp16")
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
+def test_the_pool_threads_share_the_main_malloc_arena(monkeypatch) -> None:
+    """glibc accepts the setting (mallopt returns 1), and the pool sets it before it starts
+    its threads."""
+    assert work.share_malloc_arena() is True
+    threads_then: list[int] = []
+    real = work.share_malloc_arena
+    monkeypatch.setattr(
+        work, "share_malloc_arena", lambda: threads_then.append(threading.active_count()) or real()
+    )
+    before = threading.active_count()
+    pool = WorkPool(workers=2, queue_size=2)
+    try:
+        assert threads_then == [before]  # called once, before any pool thread existed
+        assert pool.submit(lambda stop: 7)[0].result(timeout=10) == 7
+    finally:
+        pool.shutdown()
