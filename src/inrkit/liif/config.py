@@ -251,7 +251,7 @@ def parse_config(data: dict[str, Any], source: str = "config") -> TrainConfig:
         value = data.get(key)
         if value is None and key in _OPTIONAL_POSITIVE_INTS:
             continue
-        if key in data and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+        if key in data and (not is_int(value) or value < 1):
             raise InrkitError(f"{source}: '{key}' must be a positive integer, got {value!r}")
     if "optimizer" in data:
         blocks["optimizer"] = OptimizerSpec.parse(data["optimizer"], f"{source}: optimizer")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from inrkit.liif.config import TrainConfig
-from inrkit.liif.config_types import NamedSpec
+from inrkit.liif.config_types import NamedSpec, is_number
 from inrkit.liif.evaluate import PROTOCOL_NOTES, scale_key
 from inrkit.train.history import pyplot
 
@@ -198,9 +198,7 @@ def read_compare(path: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("title"), str) or not rows:
         raise InrkitError(f"{path}: needs a 'title' and 'rows' ({{row: {{column: PSNR}}}})")
     for row, cells in rows.items():
-        ok = isinstance(cells, dict) and all(
-            isinstance(v, int | float) and not isinstance(v, bool) for v in cells.values()
-        )
+        ok = isinstance(cells, dict) and all(map(is_number, cells.values()))
         if not ok or not cells:
             raise InrkitError(f"{path}: rows.{row} must map column names to numbers")
     return {"title": data["title"], "rows": rows, "note": str(data.get("note", "")).strip()}

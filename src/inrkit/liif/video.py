@@ -29,6 +29,7 @@ from inrkit.io.video_job import (
     run_video_job,
 )
 from inrkit.io.video_write import DEFAULT_CRF
+from inrkit.liif.config_types import is_int
 from inrkit.liif.inference import (
     DEFAULT_CHUNK,
     DEFAULT_MAX_OUTPUT_PIXELS,
@@ -41,7 +42,7 @@ from inrkit.nn.precision import check_precision, compute_dtype
 
 def _whole(name: str, value: object, lo: int, hi: int | None = None) -> int:
     """``value`` when it is a whole number in [lo, hi]; InrkitError naming ``name`` if not."""
-    if isinstance(value, int) and not isinstance(value, bool):  # True is an int in Python
+    if is_int(value):
         if value >= lo and (hi is None or value <= hi):
             return value
     top = f" to {hi}" if hi is not None else " or more"
