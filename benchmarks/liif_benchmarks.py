@@ -12,6 +12,13 @@ that the table can be rebuilt without rerunning them.
 
 Rows already in ``--out`` are kept (``--force`` reruns them); ``--table`` only rewrites the
 Markdown from the JSON.
+
+A large set can be scored in parts, each saved as it finishes (a killed run loses one part at
+most): run once per part root holding a disjoint subset of the set's files, each with its own
+``--out``, then ``--parts P1.json,P2.json,...`` merges every row that all parts have (PSNR,
+SSIM and bicubic averaged over the images, as over the whole set; seconds added) into
+``--out``. ``--official-parts A.jsonl,B.jsonl,...`` does the same for the official results of
+the same parts (one line per config in each file).
 """
 
 from __future__ import annotations
@@ -109,6 +116,46 @@ def merge_official(path: Path, rows: dict) -> None:
                 row["official_cpu_seconds"] = rec["cpu_seconds"]
 
 
+def _weighted(parts: list[dict], key: str) -> float:
+    """The images-weighted mean of one value over parts: the mean over all their images."""
+    return sum(p[key] * p["images"] for p in parts) / sum(p["images"] for p in parts)
+
+
+def merge_parts(paths: list[Path], rows: dict) -> list[str]:
+    """Rows that every part file has, combined over the parts into ``rows``; their keys."""
+    loaded = [json.loads(path.read_text())["rows"] for path in paths]
+    merged = []
+    for key in sorted(set.intersection(*(set(r) for r in loaded))):
+        parts = [r[key] for r in loaded]
+        row = dict(parts[0], images=sum(p["images"] for p in parts), parts=len(parts))
+        for name in ("inrkit", "inrkit_ssim", "bicubic"):
+            row[name] = _weighted(parts, name)
+        for name in ("inrkit_seconds", "inrkit_cpu_seconds"):
+            if all(name in p for p in parts):
+                row[name] = round(sum(p[name] for p in parts), 1)
+        kept = {k: v for k, v in rows.get(key, {}).items() if k.startswith("official")}
+        rows[key] = {k: v for k, v in row.items() if not k.startswith("official")} | kept
+        merged.append(key)
+    return merged
+
+
+def merge_official_parts(paths: list[Path], rows: dict) -> None:
+    """Official results of the same parts: a config present in every file, combined."""
+    per_file = []
+    for path in paths:
+        recs = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        per_file.append({rec["config"]: rec for rec in recs})
+    for row in rows.values():
+        config = config_name(row["dataset"], row["scale"])
+        parts = [f[config] for f in per_file if config in f]
+        if len(parts) != len(paths):
+            continue
+        row["official"] = _weighted(parts, "psnr")
+        row["official_seconds"] = round(sum(p["seconds"] for p in parts), 1)
+        if all("cpu_seconds" in p for p in parts):
+            row["official_cpu_seconds"] = round(sum(p["cpu_seconds"] for p in parts), 1)
+
+
 def save(path: Path, rows: dict) -> None:
     diffs = [abs(r["inrkit"] - r["official"]) for r in rows.values() if "official" in r]
     data = {
@@ -187,22 +234,31 @@ def main() -> None:
         "--scales", type=lambda t: [float(x) for x in t.split(",")], default=[2, 3, 4, 6, 8]
     )
     p.add_argument("--official", type=Path, help="JSON lines of the official results")
+    paths = lambda t: [Path(x) for x in t.split(",")]  # noqa: E731
+    p.add_argument("--parts", type=paths, help="part outputs of one set to merge into --out")
+    p.add_argument("--official-parts", type=paths, help="the official results of those parts")
     p.add_argument("--out", type=Path, default=HERE / "liif_benchmarks.json")
     p.add_argument("--md", type=Path, default=HERE / "liif_benchmarks.md")
     p.add_argument("--force", action="store_true", help="rerun rows already in --out")
     p.add_argument("--table", action="store_true", help="only rebuild --md from --out")
     args = p.parse_args()
     rows = json.loads(args.out.read_text())["rows"] if args.out.exists() else {}
-    if not args.table:
+    if args.parts:
+        print("merged from the parts:", ", ".join(merge_parts(args.parts, rows)) or "nothing")
+    elif not args.table:
         if args.model is None:
-            p.error("--model is required unless --table")
+            p.error("--model is required unless --table or --parts")
         run_rows(args, rows)
     if args.official is not None:
         merge_official(args.official, rows)
+    if args.official_parts:
+        merge_official_parts(args.official_parts, rows)
     save(args.out, rows)
     diffs = [abs(r["inrkit"] - r["official"]) for r in rows.values() if "official" in r]
-    summary = f"\nMax abs. difference over {len(diffs)} rows run by both: {max(diffs):.1e} dB\n"
-    args.md.write_text(PREAMBLE + "\n" + table(rows) + "\n" + (summary if diffs else ""))
+    summary = ""
+    if diffs:
+        summary = f"\nMax abs. difference over {len(diffs)} rows run by both: {max(diffs):.1e} dB\n"
+    args.md.write_text(PREAMBLE + "\n" + table(rows) + "\n" + summary)
     print(table(rows))
 
 
