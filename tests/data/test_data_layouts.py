@@ -250,3 +250,31 @@ def test_bad_arguments(root):
     assert "no such folder" in _error("image-glob", {"path": str(root / "nope")})
     (root / "celebAHQ" / "split.json").write_text("[1, 2]")
     assert "not a split file" in _error("celebahq-paired", {"root": root})
+
+
+def test_concat_trains_on_several_sets_as_one(root, tmp_path):
+    parts = [
+        {"name": "benchmark", "args": {"root": str(root), "name": "B100"}},
+        {"name": "benchmark", "args": {"root": str(root), "name": "Urban100", "repeat": 2}},
+        {"name": "image-glob", "args": {"path": str(root / "div2k" / "DIV2K_train_HR")}},
+    ]
+    both = _make("concat", {"datasets": parts}, "sr-implicit-downsampled", {"inp_size": 8})
+    assert len(both) == 2 + 2 * 2 + 3
+    _check(both[len(both) - 1], (8, 8), (8, 8))  # scale 1: an image of the last part
+    sizes = both.dataset.image_sizes()
+    assert len(sizes) == 2 + 2 + 3 and all((h, w) == (HR, HR) for _, h, w in sizes)
+    # The size check before training sees every part: a small image in the last one is named.
+    _png(tmp_path / "small" / "tiny.png", 20, 0)
+    parts.append({"name": "image-glob", "args": {"path": str(tmp_path / "small")}})
+    wargs = {"inp_size": 8, "scale_max": 4}  # HR crops up to 32x32
+    wrapped = _make("concat", {"datasets": parts}, "sr-implicit-downsampled", wargs)
+    with pytest.raises(InrkitError, match="tiny.png: image is 20x20"):
+        wrapped.check_sizes()
+
+
+def test_concat_refuses_bad_parts_by_position(root):
+    assert "datasets must be a non-empty list" in _error("concat", {"datasets": []})
+    bad = [{"name": "benchmark", "args": {"root": str(root)}}, {"name": "nope"}]
+    assert "datasets[1].name: unknown 'nope'" in _error("concat", {"datasets": bad})
+    bad[1] = {"name": "benchmark", "args": {"root": str(root), "repeat": 0}}
+    assert "datasets[1].args.repeat must be positive" in _error("concat", {"datasets": bad})

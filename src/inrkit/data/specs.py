@@ -8,7 +8,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from torch.utils.data import Dataset
+from torch.utils.data import ConcatDataset, Dataset
 
 from inrkit.data import layouts
 from inrkit.data.image_folder import ImageFolder
@@ -36,6 +36,19 @@ class PairedImageFolders(Dataset):
         return self.dataset_1[idx], self.dataset_2[idx]
 
 
+class ConcatImages(ConcatDataset):
+    """Several data sets one after the other (ours): ``{name: concat, args: {datasets: [{name,
+    args}, ...]}}``, e.g. B100 and Urban100 and the photos in one training set."""
+
+    def image_sizes(self) -> list[tuple[str, int, int]]:
+        """Every part's ``(name, height, width)`` where the part can tell (for the size check)."""
+        sizes = []
+        for part in self.datasets:
+            part_sizes = getattr(part, "image_sizes", None)
+            sizes += part_sizes() if part_sizes is not None else []
+        return sizes
+
+
 DATASETS: dict[str, Any] = {
     "image-folder": ImageFolder,
     "paired-image-folders": PairedImageFolders,
@@ -47,6 +60,7 @@ DATASETS: dict[str, Any] = {
     "benchmark-paired": layouts.benchmark_paired,
     "celebahq-paired": layouts.celebahq_paired,
     "image-glob": layouts.image_glob,
+    "concat": ConcatImages,
 }
 
 
@@ -65,6 +79,13 @@ def _check(table: dict[str, Any], spec: Any, where: str) -> dict[str, Any]:
     unknown = [k for k in args if k not in params and not takes_any]
     if unknown:
         raise InrkitError(f"{where}.args: unknown argument(s) {', '.join(map(str, unknown))}")
+    if table is DATASETS and name == "concat":
+        parts = args.get("datasets")
+        if not isinstance(parts, list) or not parts:
+            raise InrkitError(f"{where}.args.datasets must be a non-empty list of {{name, args}}")
+        for i, part in enumerate(parts):
+            _check(DATASETS, part, f"{where}.args.datasets[{i}]")
+        return args
     for key, value in args.items():
         # Sizes, counts, scales and repeats: zero or less would crash deep in a worker.
         if isinstance(value, int | float) and not isinstance(value, bool) and not value > 0:
@@ -75,6 +96,11 @@ def _check(table: dict[str, Any], spec: Any, where: str) -> dict[str, Any]:
 def _build(table: dict[str, Any], spec: Any, where: str, **extra: Any) -> Any:
     args = _check(table, spec, where)
     name = spec["name"]
+    if table is DATASETS and name == "concat":
+        parts = args["datasets"]
+        return ConcatImages(
+            [_build(DATASETS, part, f"{where}.args.datasets[{i}]") for i, part in enumerate(parts)]
+        )
     try:
         return table[name](*extra.values(), **args)
     except TypeError as e:
