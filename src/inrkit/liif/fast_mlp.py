@@ -47,7 +47,7 @@ def blend_weights(areas: list[torch.Tensor]) -> list[torch.Tensor]:
     return [area / total for area in areas]
 
 
-def _linear_relu(dtype: torch.dtype, device: torch.device) -> Callable | None:
+def fused_linear_relu(dtype: torch.dtype, device: torch.device) -> Callable | None:
     """oneDNN's linear with the ReLU fused (what torch.compile uses on CPU), where it runs;
     it saves a pass over each hidden layer's output. None: use addmm and relu_."""
     op = getattr(getattr(torch.ops, "mkldnn", None), "_linear_pointwise", None)
@@ -86,7 +86,7 @@ class MLPTail:
         self.bufs = [torch.empty(rows * max(widths), device=device)]
         if self.low:
             self.hidden = [(b.to(self.dtype), w.to(self.dtype)) for b, w in self.hidden]
-            self.fused = _linear_relu(self.dtype, device)
+            self.fused = fused_linear_relu(self.dtype, device)
             # bf16 activations, and an fp32 copy of the last ones for the blend.
             self.bufs.append(torch.empty(rows * max(widths), device=device, dtype=self.dtype))
         else:
