@@ -90,7 +90,7 @@ def make_folders(work: Path, n: int) -> tuple[Path, Path]:
         subprocess.run(cmd, check=True)
     if not fake.is_dir():
         fake.mkdir(parents=True)
-        images = sample_images(giraffe.load("default").generator, n, seed=0)
+        images = sample_images(giraffe.load("default32").generator, n, seed=0)
         for i, img in enumerate(images):
             pixels = (img.permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
             Image.fromarray(pixels).save(fake / f"{i:06d}.png")

@@ -139,7 +139,8 @@ def main() -> None:
         print(f"  max |sparse bf16 - sparse| RGB: {low:.1e}")
     if args.quality and "sparse bf16" in paths:
         quality(gen, "cars_64 (random weights)", args.quality_n, args.batch)
-        quality(giraffe.load("default").generator, "default (32 px)", args.quality_n, args.batch)
+        small = giraffe.load("default32").generator
+        quality(small, "default32 (32 px)", args.quality_n, args.batch)
 
 
 if __name__ == "__main__":

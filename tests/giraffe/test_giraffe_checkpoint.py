@@ -182,8 +182,9 @@ def test_names_resolve_offline_with_instructions(tmp_path: Path, monkeypatch) ->
     with pytest.raises(InrkitError, match="not an official model name"):
         resolve("no_such_model")
     assert resolve("default") == (checkpoint.DEFAULT_MODEL_PATH, None)  # bundled
+    assert resolve("default32") == (checkpoint.SMALL_MODEL_PATH, None)
     monkeypatch.setattr(checkpoint, "DEFAULT_MODEL_PATH", tmp_path / "missing.pt")
-    with pytest.raises(InrkitError, match="no default GIRAFFE model is bundled"):
+    with pytest.raises(InrkitError, match="no 'default' GIRAFFE model is bundled"):
         resolve("default")
     with pytest.raises(InrkitError, match="is a directory"):
         resolve(tmp_path)

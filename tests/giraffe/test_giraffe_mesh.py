@@ -51,7 +51,7 @@ def test_a_field_dense_up_to_the_border_is_closed_by_it() -> None:
 
 @pytest.fixture(scope="module")
 def default_model() -> GiraffeModel:
-    return giraffe.load("default")
+    return giraffe.load("default32")
 
 
 def test_default_models_car_is_a_closed_deterministic_mesh(default_model: GiraffeModel) -> None:
@@ -102,7 +102,7 @@ def test_cli_writes_the_mesh(tmp_path: Path, capsys) -> None:
     out = tmp_path / "car.obj"
     code, error = run_cli("giraffe", "mesh", "--out", str(out), "--resolution", "16")
     assert (code, error) == (0, "")
-    assert "watertight, threshold 2.9, resolution 16" in capsys.readouterr().out
+    assert "watertight, threshold 14.6, resolution 16" in capsys.readouterr().out
     assert trimesh.load(out, force="mesh").is_watertight
     code, error = run_cli("giraffe", "mesh", "--out", str(out))
     assert error == f"inrkit: error: {out}: already exists (use --overwrite)"

@@ -43,7 +43,10 @@ from inrkit.weights import CATALOGUE, fetch
 FORMAT = "giraffe-v1"
 DEFAULT_NAME = "default"
 DEFAULT_MODEL_PATH = CATALOGUE["giraffe-default"].bundled
-"""Where the trained default model will ship (see the GIRAFFE training issue)."""
+"""The bundled default model (64x64 toy cars; ``training/giraffe-cars64``)."""
+SMALL_NAME = "default32"
+SMALL_MODEL_PATH = CATALOGUE["giraffe-default32"].bundled
+"""The earlier 32x32 default (``training/giraffe-cars32``): fast tests and previews."""
 _EXISTS = "already exists (pass overwrite=True to replace it)"
 
 
@@ -65,16 +68,18 @@ def resolve(path_or_name: str | Path, *, download: bool = True) -> tuple[Path, s
     if path is not None:
         return path, None
     name = str(path_or_name)
-    if name == DEFAULT_NAME:
-        if DEFAULT_MODEL_PATH is not None and DEFAULT_MODEL_PATH.is_file():
-            return DEFAULT_MODEL_PATH, None
+    bundled = {DEFAULT_NAME: DEFAULT_MODEL_PATH, SMALL_NAME: SMALL_MODEL_PATH}
+    if name in bundled:
+        path = bundled[name]
+        if path is not None and path.is_file():
+            return path, None
         raise InrkitError(
-            "no default GIRAFFE model is bundled with this build yet; pass --model with a "
+            f"no {name!r} GIRAFFE model is bundled with this build; pass --model with a "
             f"checkpoint file or an official model name ({', '.join(PRETRAINED)})"
         )
     key = pretrained_name(name)
     if key is None:
-        known = ", ".join(PRETRAINED)
+        known = ", ".join([*bundled, *PRETRAINED])
         raise file_error(name, f"no such file, and not an official model name (known: {known})")
     return fetch(key, download=download), key
 
@@ -206,8 +211,8 @@ def load(
     """Load an official GIRAFFE checkpoint (or one of ours) by path or official model name.
 
     Args:
-        path_or_name: A checkpoint file, an official pretrained model (``"cars_64"``), or
-            ``"default"``.
+        path_or_name: A checkpoint file, an official pretrained model (``"cars_64"``),
+            ``"default"`` (64x64) or ``"default32"`` (the smaller, earlier default).
         config: A preset name, an official YAML file or a :class:`GiraffeConfig`; needed for
             official checkpoint files (they hold no config), optional otherwise.
         device: Where to put the weights.

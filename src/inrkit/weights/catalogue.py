@@ -154,16 +154,24 @@ _GIRAFFE = [
     )
     for name, (file, data) in _GIRAFFE_OFFICIAL.items()
 ]
-_GIRAFFE.append(
+_GIRAFFE += [
     WeightsFile(
         name="giraffe-default",
         method="GIRAFFE",
-        description="inrkit's default GIRAFFE, trained on procedural toy cars at 32x32 "
+        description="inrkit's default GIRAFFE, trained on procedural toy cars at 64x64 "
         "(--model default)",
         licence="MIT (inrkit)",
         sources=(Bundled(_PACKAGE / "giraffe" / "weights" / "default.pt"),),
-    )
-)
+    ),
+    WeightsFile(
+        name="giraffe-default32",
+        method="GIRAFFE",
+        description="inrkit's earlier default GIRAFFE, toy cars at 32x32, for fast tests and "
+        "previews (--model default32)",
+        licence="MIT (inrkit)",
+        sources=(Bundled(_PACKAGE / "giraffe" / "weights" / "default32.pt"),),
+    ),
+]
 
 # ----- FID Inception-v3 (Szegedy et al. 2016; Heusel et al. 2017) ---------------------------
 _FID = [
