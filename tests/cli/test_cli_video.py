@@ -169,7 +169,9 @@ def test_interrupted_run_resumes_to_the_same_file(run_inrkit, tmp_path: Path, si
     """A kill (or Ctrl+C) mid-way leaves no output and its finished segments; --resume makes
     the same bytes as a run that was never stopped."""
     make_clip(tmp_path / "clip.mp4", size=(24, 32), frames=40, audio=True)
-    args = ["clip.mp4", "--scale", "2", "--segment-frames", "4"]
+    # 20 segments: on a loaded machine this test may see the second segment late, and the job
+    # must still be running when the signal comes (with 10, it once finished first).
+    args = ["clip.mp4", "--scale", "2", "--segment-frames", "2"]
     code, err = _kill_after_segments(tmp_path, args, 2, sig)
     assert code == (-signal.SIGKILL if sig == signal.SIGKILL else 130), err
     if sig == signal.SIGINT:
@@ -177,7 +179,7 @@ def test_interrupted_run_resumes_to_the_same_file(run_inrkit, tmp_path: Path, si
     assert not (tmp_path / "clip_x2.mp4").exists()
     work = work_folder(tmp_path / "clip_x2.mp4")
     kept = sorted(p.name for p in work.glob("seg_*.mp4"))
-    assert 2 <= len(kept) < 10, kept
+    assert 2 <= len(kept) < 20, kept
 
     again = run_inrkit(*upscale(*args), environ=ENV)  # without --resume: refused, nothing touched
     assert_user_error(again, "interrupted run", "--resume")
