@@ -7,6 +7,7 @@ import functools
 import http.server
 import os
 import shutil
+import stat
 import threading
 from pathlib import Path
 
@@ -352,6 +353,10 @@ def test_cli_export_writes_weights_only(run_inrkit, tmp_path: Path, edsr_small_p
     assert f"wrote {out}" in done.stdout
     a, b = load(edsr_small_path), load(out)
     assert all(torch.equal(a.state_dict()[k], v) for k, v in b.state_dict().items())
+    # Readable as any new file is (umask), not 0600 as safetensors' own writer makes it.
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    assert stat.S_IMODE(out.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode)
     again = run_inrkit(*cmd)
     assert again.returncode == 2 and "already exists (use --overwrite)" in again.stderr
     bad = run_inrkit(*cmd[:-1], str(tmp_path / "no" / "x.pth"))

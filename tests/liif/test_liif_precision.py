@@ -41,7 +41,7 @@ def test_fp32_is_unchanged_bit_for_bit(variant: str) -> None:
 
 
 def test_fp32_default_model_is_unchanged_bit_for_bit() -> None:
-    model, image = liif.load("default"), record.default_input()
+    model, image = record.recorded_default(), record.default_input()
     record.assert_unchanged("liif/default/x3", liif.upscale(model, image, scale=3).numpy())
     out = liif.upscale(model, image, scale=2.7, tile=16, chunk=300)
     record.assert_unchanged("liif/default/x2.7-tiles", out.numpy())

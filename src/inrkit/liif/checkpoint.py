@@ -21,7 +21,7 @@ from typing import Any
 
 import torch
 from safetensors import safe_open
-from safetensors.torch import save_file
+from safetensors.torch import save as safetensors_bytes
 from torch import nn
 
 from inrkit.errors import InrkitError, file_error
@@ -228,7 +228,9 @@ def save(
             meta["inrkit.epoch"] = str(epoch)
         return atomic_write(
             path,
-            lambda tmp: save_file(state, str(tmp), metadata=meta),
+            # Bytes written by Python: safetensors' own save_file creates files mode 0600,
+            # which other users (a shared install, a web server) then cannot read.
+            lambda tmp: tmp.write_bytes(safetensors_bytes(state, metadata=meta)),
             overwrite=overwrite,
             exists_message=_EXISTS,
             make_folders=True,

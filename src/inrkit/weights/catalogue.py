@@ -115,7 +115,7 @@ _LIIF = [
     WeightsFile(
         name="liif-default",
         method="LIIF",
-        description="inrkit's default EDSR-baseline LIIF, trained on the bundled photos "
+        description="inrkit's default EDSR-baseline LIIF, trained on photos, B100 and Urban100 "
         "(--model default)",
         licence="MIT (inrkit)",
         sources=(Bundled(_PACKAGE / "liif" / "weights" / "default.safetensors"),),
