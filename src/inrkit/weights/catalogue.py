@@ -87,6 +87,19 @@ class WeightsFile:
 
 # ----- LIIF (Chen, Liu and Wang, CVPR 2021) -------------------------------------------------
 _LIIF_README = "https://github.com/yinboc/liif#quick-start"
+
+
+def _ours(name: str, method: str, description: str, file: str) -> WeightsFile:
+    """One of inrkit's own models, shipped inside the package at ``file``."""
+    return WeightsFile(
+        name=name,
+        method=method,
+        description=description,
+        licence="MIT (inrkit)",
+        sources=(Bundled(_PACKAGE / file),),
+    )
+
+
 _LIIF = [
     WeightsFile(
         name="edsr-baseline-liif",
@@ -112,13 +125,12 @@ _LIIF = [
         # Neither size nor checksum is published, and no copy was reachable to measure them.
         page="https://drive.google.com/file/d/1xaAx6lBVVw_PJ3YVp02h3k4HuOAXcUkt/view",
     ),
-    WeightsFile(
-        name="liif-default",
-        method="LIIF",
-        description="inrkit's default EDSR-baseline LIIF, trained on photos, B100 and Urban100 "
+    _ours(
+        "liif-default",
+        "LIIF",
+        "inrkit's default EDSR-baseline LIIF, trained on photos, B100 and Urban100 "
         "(--model default)",
-        licence="MIT (inrkit)",
-        sources=(Bundled(_PACKAGE / "liif" / "weights" / "default.safetensors"),),
+        "liif/weights/default.safetensors",
     ),
 ]
 
@@ -155,21 +167,18 @@ _GIRAFFE = [
     for name, (file, data) in _GIRAFFE_OFFICIAL.items()
 ]
 _GIRAFFE += [
-    WeightsFile(
-        name="giraffe-default",
-        method="GIRAFFE",
-        description="inrkit's default GIRAFFE, trained on procedural toy cars at 64x64 "
-        "(--model default)",
-        licence="MIT (inrkit)",
-        sources=(Bundled(_PACKAGE / "giraffe" / "weights" / "default.pt"),),
+    _ours(
+        "giraffe-default",
+        "GIRAFFE",
+        "inrkit's default GIRAFFE, trained on procedural toy cars at 64x64 (--model default)",
+        "giraffe/weights/default.pt",
     ),
-    WeightsFile(
-        name="giraffe-default32",
-        method="GIRAFFE",
-        description="inrkit's earlier default GIRAFFE, toy cars at 32x32, for fast tests and "
-        "previews (--model default32)",
-        licence="MIT (inrkit)",
-        sources=(Bundled(_PACKAGE / "giraffe" / "weights" / "default32.pt"),),
+    _ours(
+        "giraffe-default32",
+        "GIRAFFE",
+        "inrkit's earlier default GIRAFFE, toy cars at 32x32, for fast tests and previews "
+        "(--model default32)",
+        "giraffe/weights/default32.pt",
     ),
 ]
 
