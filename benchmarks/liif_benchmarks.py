@@ -220,6 +220,9 @@ Written by `python benchmarks/liif_benchmarks.py` from `liif_benchmarks.json`. P
   `LR_bicubic` images, x6/x8 make LR from HR as the official configs do (HR cropped to a
   multiple of the scale, PIL bicubic of the 8-bit truncated HR). CelebA-HQ: the 'val' list
   of `split.json`, LR `celebAHQ/64` (or 32), HR `celebAHQ/128` (or 256), RGB, no shave.
+- Urban100: scored in four parts of 25 images by both codes, merged with `--parts` and
+  `--official-parts` (images-weighted means, seconds added); the raw part files and their
+  commands are in `results/urban100_parts/`.
 - Seconds: one thread each (`OMP_NUM_THREADS=1`) on a 2-core machine shared with other work,
   so wall times vary with the neighbours; "CPU / wall" where the CPU time was recorded.
 """
